@@ -1,0 +1,1 @@
+"""The `darkroom` command: server commands and client commands."""

@@ -1,0 +1,12 @@
+"""Entry point of the `darkroom` command."""
+
+import typer
+
+from darkroom.cli import server_commands
+
+app = typer.Typer(
+    help="Darkroom: a self-hosted image rendering server that speaks the Magic Hour v1 image API.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+server_commands.register(app)

@@ -1,0 +1,160 @@
+"""Server-side commands: serve, worker, migrate and accounts."""
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import typer
+
+app_accounts = typer.Typer(help="Manage accounts and API keys.", no_args_is_help=True)
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Seconds the worker process gets to hand its projects back before it is killed.
+WORKER_STOP_TIMEOUT_S = 15
+# A worker started by `serve` stops when that server process is gone, even if it was killed.
+PARENT_PID_ENV = "DARKROOM_PARENT_PID"
+PARENT_CHECK_INTERVAL_S = 1.0
+
+
+def configure_logging(level: str = "INFO") -> None:
+    logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
+
+
+def load_settings(data_dir: Path | None = None, **overrides):
+    """Read settings from the environment; command-line options override them."""
+    from darkroom.settings import Settings
+
+    values = {key: value for key, value in overrides.items() if value is not None}
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+    return Settings(**values)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, help="TCP port to listen on"),
+    data_dir: Path = typer.Option(None, help="folder for the database, files and secret key [env: DARKROOM_DATA_DIR]"),
+    workers: int = typer.Option(None, help="render slots of the embedded worker pool [env: DARKROOM_WORKERS]"),
+    no_workers: bool = typer.Option(False, "--no-workers", help="run the API alone; render on `darkroom worker`"),
+    log_level: str = typer.Option("info", help="log level: debug, info, warning or error"),
+) -> None:
+    """Run the API server, and an embedded pool of render workers beside it."""
+    import uvicorn
+
+    from darkroom.runtime import Runtime
+    from darkroom.server.app import create_app
+
+    configure_logging(log_level)
+    settings = load_settings(data_dir, workers=0 if no_workers else workers)
+    runtime = Runtime(settings)
+    _prepare_database(runtime)
+
+    pool = _start_worker_process(settings) if settings.workers > 0 and settings.queue == "embedded" else None
+    url = f"http://{host}:{port}"
+    typer.echo(f"Darkroom is listening on {url}  (data: {settings.data_dir.resolve()})")
+    try:
+        uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_level=log_level.lower())
+    finally:
+        if pool is not None:
+            _stop_worker_process(pool)
+        runtime.close()
+
+
+def worker(
+    queues: str = typer.Option("cpu,gpu", help="comma-separated queues to take projects from"),
+    concurrency: int = typer.Option(None, help="render slots, each with its own render process [env: DARKROOM_WORKERS]"),
+    data_dir: Path = typer.Option(None, help="folder for the database, files and secret key [env: DARKROOM_DATA_DIR]"),
+    log_level: str = typer.Option("info", help="log level: debug, info, warning or error"),
+) -> None:
+    """Run render workers that take queued projects until stopped (SIGTERM or Ctrl-C)."""
+    from darkroom.queue.embedded import EmbeddedPool
+    from darkroom.runtime import Runtime
+
+    configure_logging(log_level)
+    settings = load_settings(data_dir, workers=concurrency)
+    queue_names = tuple(name.strip() for name in queues.split(",") if name.strip())
+    runtime = Runtime(settings)
+    pool = EmbeddedPool(runtime, slots=max(settings.workers, 1), queues=queue_names)
+
+    stopping = threading.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda *_: stopping.set())
+    pool.start()
+    parent_pid = int(os.environ.get(PARENT_PID_ENV, "0"))
+    while not stopping.wait(PARENT_CHECK_INTERVAL_S):
+        if parent_pid and os.getppid() != parent_pid:
+            logging.getLogger(__name__).warning("the server process %d is gone; the worker stops", parent_pid)
+            break
+    pool.stop()
+    runtime.close()
+
+
+def migrate(data_dir: Path = typer.Option(None, help="folder of the default SQLite database")) -> None:
+    """Apply database migrations and exit."""
+    from darkroom.runtime import Runtime
+    from darkroom.store import upgrade
+
+    configure_logging()
+    runtime = Runtime(load_settings(data_dir))
+    upgrade(runtime.db)
+    typer.echo("database is up to date")
+
+
+@app_accounts.command("create")
+def accounts_create(
+    name: str = typer.Option(..., help="account name"),
+    credits: int = typer.Option(10_000, min=0, help="initial credits"),
+    data_dir: Path = typer.Option(None, help="folder of the default SQLite database"),
+) -> None:
+    """Create an account and print its API key (shown only this once)."""
+    from darkroom.projects import accounts
+    from darkroom.runtime import Runtime
+
+    runtime = Runtime(load_settings(data_dir))
+    _prepare_database(runtime, create_default=False)
+    created = accounts.create_account(runtime.db, name, credits)
+    typer.echo(f"account {created.name} ({created.account_id}) with {created.credits} credits")
+    typer.echo(f"API key: {created.api_key}")
+
+
+def _prepare_database(runtime, *, create_default: bool = True) -> None:
+    from darkroom.projects import accounts
+    from darkroom.store import upgrade
+
+    upgrade(runtime.db)
+    if not create_default:
+        return
+    created = accounts.ensure_default_account(runtime.db, runtime.settings.default_account_credits)
+    if created is not None:
+        typer.echo(f"Created account '{created.name}' with {created.credits} credits.")
+        typer.echo(f"API key (shown once, keep it): {created.api_key}")
+
+
+def _start_worker_process(settings) -> subprocess.Popen:
+    """Start the embedded worker pool as `darkroom worker` in its own process, so renders never block the API."""
+    env = dict(os.environ)
+    env["DARKROOM_DATA_DIR"] = str(settings.data_dir.resolve())
+    env["DARKROOM_WORKERS"] = str(settings.workers)
+    env[PARENT_PID_ENV] = str(os.getpid())
+    command = [sys.executable, "-m", "darkroom", "worker", "--concurrency", str(settings.workers)]
+    return subprocess.Popen(command, env=env)
+
+
+def _stop_worker_process(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=WORKER_STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command()(worker)
+    app.command()(migrate)
+    app.add_typer(app_accounts, name="accounts")

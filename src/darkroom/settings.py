@@ -1,0 +1,89 @@
+"""Operator settings, read from `DARKROOM_*` environment variables.
+
+The API process and the workers read the same settings, so they live here rather than in `server/`.
+"""
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+MiB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DARKROOM_", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="folder for the SQLite database, stored files and the secret key")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in data_dir")
+    storage_url: str | None = Field(None, description="file:///path or s3://bucket/prefix; default: data_dir/storage")
+    public_url: str | None = Field(
+        None, description="base URL that clients reach this server at, used in signed URLs; default: the request's"
+    )
+    secret_key: str | None = Field(None, description="HMAC key for signed URLs; default: generated into data_dir")
+
+    # Embedded worker pool and queue.
+    queue: Literal["embedded", "celery"] = "embedded"
+    workers: int = Field(1, ge=0, description="render slots of the embedded pool (0: API only)")
+    broker_url: str | None = None
+    poll_interval_s: float = Field(0.1, gt=0, description="how often an idle embedded slot looks for work")
+    lease_s: float = Field(30.0, gt=0, description="a render lease; a worker renews it several times per lease")
+    max_attempts: int = Field(3, ge=1, description="render starts before a project whose worker died ends in error")
+    progress_interval_s: float = Field(0.25, gt=0, description="how often a worker writes progress and checks cancel")
+
+    # Limits on input.
+    max_upload_bytes: int = 50 * MiB
+    max_request_bytes: int = 1 * MiB
+    max_input_side: int = Field(4096, description="largest width or height of an input image, in pixels")
+    max_decoded_pixels: int = Field(
+        8192 * 8192, description="images that declare more pixels are rejected before decoding (decompression bombs)"
+    )
+    upload_url_ttl_s: int = 3600
+    download_url_ttl_s: int = 24 * 3600
+    idempotency_ttl_s: int = 24 * 3600
+
+    # URL inputs.
+    url_fetch_timeout_s: float = 20.0
+    url_fetch_max_bytes: int = 50 * MiB
+    url_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="hosts that URL inputs may reach even on private addresses"
+    )
+
+    # Model files for model-backed tools; a tool without its model answers 403.
+    upscaler_model: Path | None = None
+    background_model: Path | None = None
+    image_model: Path | None = None
+    landmark_model: Path | None = None
+
+    default_account_credits: int = 10_000
+
+    @field_validator("url_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'darkroom.db').resolve()}"
+
+    def resolved_storage_url(self) -> str:
+        if self.storage_url:
+            return self.storage_url
+        return (self.data_dir / "storage").resolve().as_uri()
+
+    def resolved_secret_key(self) -> bytes:
+        """Return the signing key, creating one in the data folder on first use."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()

@@ -1,0 +1,30 @@
+"""Request and response models shared by the SDK and the server. Pydantic only."""
+
+from darkroom.wire.files import UploadUrlItem, UploadUrlRequestItem, UploadUrlsRequest, UploadUrlsResponse
+from darkroom.wire.projects import (
+    CreateResponse,
+    Download,
+    ErrorBody,
+    ImageProject,
+    ProjectError,
+    ProjectPage,
+    ProjectStatus,
+)
+from darkroom.wire.tools import UpscalerAssets, UpscalerRequest, UpscalerStyle
+
+__all__ = [
+    "CreateResponse",
+    "Download",
+    "ErrorBody",
+    "ImageProject",
+    "ProjectError",
+    "ProjectPage",
+    "ProjectStatus",
+    "UploadUrlItem",
+    "UploadUrlRequestItem",
+    "UploadUrlsRequest",
+    "UploadUrlsResponse",
+    "UpscalerAssets",
+    "UpscalerRequest",
+    "UpscalerStyle",
+]
