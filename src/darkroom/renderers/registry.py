@@ -78,7 +78,7 @@ register(
         title="Image Upscaler",
         request_model=UpscalerRequest,
         price=lambda request: UPSCALER_PRICES[(request.scale, request.mode)],
-        input_paths=lambda request: {"image": request.assets.image_file_path},
+        input_paths=lambda request: {"assets.image_file_path": request.assets.image_file_path},
         renderer="darkroom.renderers.upscaler:render",
         price_text="2x: 25 credits (preserve), 50 (balanced, creative); 4x: 100 (preserve), 200 (balanced, creative)",
         queue=_upscaler_queue,

@@ -21,21 +21,21 @@ EDGE_FULL_STRENGTH = 40.0
 
 
 def render(inputs: dict[str, Image.Image], request: UpscalerRequest, ctx: RenderContext) -> RenderOutput:
-    image = inputs["image"]
+    image = inputs["assets.image_file_path"]
     ctx.progress(0.05)
-    upscaled = upscale(image, request.scale, request.mode)
+    upscaled = upscale(image, request.scale, request.mode, on_progress=lambda done: ctx.progress(0.1 + 0.8 * done))
     ctx.progress(0.95)
     return RenderOutput(images=[upscaled])
 
 
-def upscale(image: Image.Image, scale: int, mode: str) -> Image.Image:
+def upscale(image: Image.Image, scale: int, mode: str, on_progress=lambda done: None) -> Image.Image:
     width, height = image.size
     size = (width * scale, height * scale)
     rgb = np.asarray(image.convert("RGB"))
     resized = cv2.resize(rgb, size, interpolation=cv2.INTER_LANCZOS4)
     amount = SHARPEN_AMOUNT[mode]
     if amount > 0:
-        sharpen_in_strips(resized, amount)
+        sharpen_in_strips(resized, amount, on_progress)
     result = Image.fromarray(resized, mode="RGB")
 
     if image.mode == "RGBA":
@@ -45,7 +45,7 @@ def upscale(image: Image.Image, scale: int, mode: str) -> Image.Image:
     return result
 
 
-def sharpen_in_strips(rgb: np.ndarray, amount: float) -> None:
+def sharpen_in_strips(rgb: np.ndarray, amount: float, on_progress=lambda done: None) -> None:
     """Sharpen `rgb` in place, strip by strip, reading each strip's halo from the unsharpened rows."""
     height = rgb.shape[0]
     halo_above = rgb[:0].copy()
@@ -57,6 +57,7 @@ def sharpen_in_strips(rgb: np.ndarray, amount: float) -> None:
         sharpened = sharpen_edges(window, amount)
         rgb[top:bottom] = sharpened[len(halo_above) : len(halo_above) + bottom - top]
         halo_above = next_halo
+        on_progress(bottom / height)
 
 
 def sharpen_edges(rgb: np.ndarray, amount: float) -> np.ndarray:
