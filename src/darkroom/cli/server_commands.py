@@ -52,6 +52,7 @@ def serve(
     settings = load_settings(data_dir, workers=0 if no_workers else workers)
     runtime = Runtime(settings)
     _prepare_database(runtime)
+    runtime.storage  # opens (and creates) the storage now, so a wrong storage URL fails at start
 
     pool = _start_worker_process(settings) if settings.workers > 0 and settings.queue == "embedded" else None
     url = f"http://{host}:{port}"

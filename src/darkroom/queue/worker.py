@@ -68,9 +68,16 @@ class Worker:
         started = time.monotonic()
         logger.info("project %s rendering", claim.id,
                     extra={"project_id": claim.id, "tool": claim.tool, "attempt": claim.attempt})
-        with tempfile.TemporaryDirectory(prefix=f"darkroom-{claim.id}-") as folder:
-            outcome = self._render(slot, worker_id, claim, Path(folder), stop)
-            self._record(worker_id, claim, outcome)
+        try:
+            with tempfile.TemporaryDirectory(prefix=f"darkroom-{claim.id}-") as folder:
+                outcome = self._render(slot, worker_id, claim, Path(folder), stop)
+                self._record(worker_id, claim, outcome)
+        except Exception as error:
+            # A fault of the worker itself (storage, database): end the project rather than leave it
+            # rendering until its lease expires. If this write fails too, the lease reaper requeues it.
+            logger.exception("worker failed on project %s", claim.id, extra={"project_id": claim.id})
+            self.work.fail(claim.id, worker_id, "unknown_error", f"the render worker failed: {type(error).__name__}")
+            outcome = Outcome("failed")
         logger.info("project %s render ended: %s", claim.id, outcome.kind,
                     extra={"project_id": claim.id, "tool": claim.tool, "attempt": claim.attempt,
                            "duration_s": round(time.monotonic() - started, 3)})
