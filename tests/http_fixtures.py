@@ -1,6 +1,7 @@
 """A small HTTP server on 127.0.0.1 that tests start themselves, serving fixed responses and counting requests."""
 
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -10,6 +11,7 @@ class Route:
     status: int = 200
     body: bytes = b""
     headers: dict = field(default_factory=dict)
+    delay_s: float = 0.0  # wait before answering, to test timeouts
 
 
 class FileServer:
@@ -24,6 +26,7 @@ class FileServer:
             def do_GET(self):  # noqa: N802 (http.server's naming)
                 server.hits[self.path] = server.hits.get(self.path, 0) + 1
                 route = server.routes.get(self.path, Route(status=404, body=b"not found"))
+                time.sleep(route.delay_s)
                 self.send_response(route.status)
                 for name, value in route.headers.items():
                     self.send_header(name, value)

@@ -66,6 +66,6 @@ def test_render_runs_outside_api_process(one_slot_server):
         for body in observe(api, created["id"]):
             if body["status"] == "rendering" and not render_processes:
                 render_processes = [child for child in api_process.children(recursive=True)
-                                    if "multiprocessing" in " ".join(child.cmdline())]
+                                    if "spawn_main" in " ".join(child.cmdline())]
     assert render_processes, "a render process should exist below the server while it renders"
     assert all(child.pid != api_process.pid for child in render_processes)

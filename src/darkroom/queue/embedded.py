@@ -51,6 +51,7 @@ class EmbeddedPool:
         poll_interval_s = self.runtime.settings.poll_interval_s
         try:
             while not self.stopping.is_set():
+                slot.start()
                 try:
                     claimed = self.worker.process(slot, worker_id, stop=self.stopping)
                 except Exception:

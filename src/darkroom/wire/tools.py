@@ -17,6 +17,14 @@ class ToolRequest(BaseModel):
 
     name: str | None = Field(None, max_length=MAX_NAME_LENGTH)
 
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, value: str | None) -> str | None:
+        # PostgreSQL text cannot hold NUL, and other control characters are never meant in a name.
+        if value is not None and any(ord(character) < 32 and character not in "\t" for character in value):
+            raise ValueError("name must not contain control characters such as NUL or newlines")
+        return value
+
 
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
