@@ -61,9 +61,17 @@ class CreateResponse(BaseModel):
     frame_cost: int
 
 
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
 class ErrorBody(BaseModel):
+    """Every error response: `message` names the offending field or value; `field` is its dotted path."""
+
     message: str
     field: str | None = None
+    errors: list[FieldError] | None = None
 
 
 def format_timestamp(moment: datetime | None) -> str | None:
