@@ -74,7 +74,7 @@ async def load(url: str, headers: dict, concurrency: int, seconds: float) -> lis
                 response = await client.get(url)
                 latencies.append(time.perf_counter() - started)
                 if response.status_code != 200:
-                    raise RuntimeError(f"{url} answered {response.status_code}: {response.text}")
+                    raise RuntimeError(f"{url} returned {response.status_code}: {response.text}")
 
         await asyncio.gather(*(one_client() for _ in range(concurrency)))
     return latencies
@@ -140,7 +140,7 @@ def _wait_for_server(base_url: str, timeout_s: float = 60.0) -> None:
                 return
         except httpx.HTTPError:
             time.sleep(0.2)
-    raise RuntimeError(f"the benchmark server did not answer within {timeout_s} s")
+    raise RuntimeError(f"the benchmark server did not respond within {timeout_s} s")
 
 
 def _read_key(log_path: Path) -> str:

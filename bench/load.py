@@ -1,8 +1,8 @@
 """Load test: many clients create, poll and delete upscale projects against one server on loopback.
 
-Prints request throughput and latency per operation, projects finished per second, the count of 5xx
-answers and of lost projects (both must be 0), and, as the baseline measured in the same run, the
-throughput of GET /health at the same concurrency. Run by hand:
+It prints request throughput and latency per operation, projects finished per second, and the count
+of 5xx responses and of lost projects (both must be 0). The baseline, measured in the same run, is
+the throughput of GET /health at the same concurrency. Run by hand:
 
     .venv/bin/python bench/load.py [--clients 100] [--seconds 60] [--workers 2]
 """
@@ -92,7 +92,7 @@ async def run_baseline(url: str, clients: int, seconds: float) -> float:
 
 
 def count_lost(url: str, api_key: str, ids: list[str]) -> int:
-    """A project is lost when it is not readable, or not final after the drain time."""
+    """Count lost projects: those not readable, not final after the drain time, or ended by worker_lost."""
     lost = 0
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {api_key}"}, timeout=60.0) as client:
         deadline = time.monotonic() + DRAIN_TIMEOUT_S

@@ -11,7 +11,7 @@ class Route:
     status: int = 200
     body: bytes = b""
     headers: dict = field(default_factory=dict)
-    delay_s: float = 0.0  # wait before answering, to test timeouts
+    delay_s: float = 0.0  # seconds to wait before responding, to test timeouts
 
 
 class FileServer:

@@ -9,7 +9,7 @@ EXIF_ORIENTATION = 0x0112
 
 
 def jpeg_with_orientation(source: Path, orientation: int) -> bytes:
-    """Return the photo as a JPEG whose EXIF asks viewers to rotate it (6: 90 degrees clockwise)."""
+    """Return the photo as a JPEG whose EXIF orientation tag rotates it for display (6: 90 degrees clockwise)."""
     image = Image.open(source).convert("RGB")
     exif = Image.Exif()
     exif[EXIF_ORIENTATION] = orientation

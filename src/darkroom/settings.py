@@ -52,7 +52,7 @@ class Settings(BaseSettings):
         default_factory=list, description="hosts that URL inputs may reach even on private addresses"
     )
 
-    # Model files for model-backed tools; a tool without its model answers 403.
+    # Model files for model-backed tools. A tool without its model returns 403.
     upscaler_model: Path | None = None
     background_model: Path | None = None
     image_model: Path | None = None

@@ -1,4 +1,4 @@
-"""Signed URLs: uploads and downloads answer directly, expire, and reject tampering."""
+"""Signed URLs: uploads and downloads return 200 directly, expire, and reject tampering."""
 
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -39,7 +39,7 @@ def test_tampered_download_is_403(download_url, change):
     assert "signature" in response.json()["message"]
 
 
-def test_download_of_other_file_with_same_signature_is_403(download_url):
+def test_signature_for_other_file_is_403(download_url):
     assert httpx.get(download_url.replace("-0.png", "-1.png")).status_code == 403
 
 

@@ -33,7 +33,8 @@ def test_get_returns_every_contract_key(completed):
     }
     for key, kind in expected_types.items():
         assert isinstance(completed[key], kind), key
-    assert "error" in completed and completed["error"] is None
+    assert "error" in completed
+    assert completed["error"] is None
     assert CUID.match(completed["id"])
     assert TIMESTAMP.match(completed["created_at"])
     assert completed["status"] == "complete"

@@ -11,7 +11,7 @@ SLOW_BODY = {"scale_factor": 4, "style": {"mode": "creative"}}
 
 
 def observe(api, project_id: str, timeout_s: float = 180.0) -> list[dict]:
-    """Poll a project as fast as the API answers and return every body seen until it is final."""
+    """Poll a project without pause and return every body seen until it is final."""
     seen = []
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

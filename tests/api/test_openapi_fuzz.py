@@ -1,7 +1,8 @@
 """Schemathesis against the server's own OpenAPI document: no 500s, no response outside the schema.
 
-The document is the one the server publishes at /openapi.json, built in-process at collection time so
-pytest can make one test per operation; every generated request goes over HTTP to the real server.
+The document is the one the server publishes at /openapi.json. It is built in-process at collection
+time, so that pytest can make one test per operation, and every generated request goes over HTTP to
+the real server.
 """
 
 import schemathesis
@@ -13,9 +14,9 @@ from darkroom.settings import Settings
 
 schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
 
-# Checks left out, each on purpose: generated bodies name files that were never uploaded, so valid
-# data is still refused (positive_data_acceptance); a deleted project stays readable by design
-# (use_after_free, ensure_resource_availability); timing is not a test's business (max_response_time).
+# Checks left out on purpose. Generated bodies name files that were never uploaded, so valid data is
+# still rejected (positive_data_acceptance). A deleted project stays readable by design
+# (use_after_free, ensure_resource_availability). Tests do not judge timing (max_response_time).
 EXCLUDED_CHECKS = [
     checks.positive_data_acceptance,
     checks.use_after_free,

@@ -34,7 +34,7 @@ def test_url_input_renders(allowing_server, files):
     assert files.hits["/obama.jpg"] == 1
 
 
-def test_url_input_too_large_ends_in_file_too_large(allowing_server, files):
+def test_oversized_url_input_is_file_too_large(allowing_server, files):
     files.routes["/huge.png"] = Route(body=png_of_size(5000, 5000), headers={"Content-Type": "image/png"})
     with allowing_server.client() as api:
         before = api.get("/v1/account").json()["credits"]
@@ -50,7 +50,7 @@ def test_url_input_too_large_ends_in_file_too_large(allowing_server, files):
     assert after == before
 
 
-def test_url_input_that_is_not_an_image_ends_in_invalid_image_file(allowing_server, files):
+def test_url_input_not_image_is_invalid(allowing_server, files):
     files.routes["/page.html"] = Route(body=b"<html>hello</html>", headers={"Content-Type": "text/html"})
     with allowing_server.client() as api:
         response = api.post("/v1/ai-image-upscaler",
@@ -60,7 +60,7 @@ def test_url_input_that_is_not_an_image_ends_in_invalid_image_file(allowing_serv
     assert project["error"]["code"] == "invalid_image_file"
 
 
-def test_url_input_answering_404_ends_in_invalid_image_path(allowing_server, files):
+def test_url_input_404_is_invalid_path(allowing_server, files):
     with allowing_server.client() as api:
         response = api.post("/v1/ai-image-upscaler",
                             json={"assets": {"image_file_path": files.url("/missing.png")}, "scale_factor": 2})

@@ -14,7 +14,7 @@ def run(*args, data_dir, check=True):
                           capture_output=True, text=True, timeout=120, check=check)
 
 
-def test_serve_prints_url_and_key_only_on_first_start(tmp_path):
+def test_serve_prints_key_once(tmp_path):
     first = start_server(tmp_path)
     first.stop()
     log = first.log()

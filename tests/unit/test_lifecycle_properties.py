@@ -138,7 +138,8 @@ class LifecycleMachine(RuleBasedStateMachine):
                 if project.status == "error":
                     assert project.error_code
                 if project.status == "rendering":
-                    assert project.worker_id in WORKERS and project.lease_expires_at is not None
+                    assert project.worker_id in WORKERS
+                    assert project.lease_expires_at is not None
                 else:
                     assert project.worker_id is None
                 if not project.enabled:

@@ -136,7 +136,7 @@ def _prepare_database(runtime, *, create_default: bool = True) -> None:
 
 
 def _start_worker_process(settings) -> subprocess.Popen:
-    """Start the embedded worker pool as `darkroom worker` in its own process, so renders never block the API."""
+    """Start the embedded worker pool as `darkroom worker` in its own process, apart from the API's."""
     env = dict(os.environ)
     env["DARKROOM_DATA_DIR"] = str(settings.data_dir.resolve())
     env["DARKROOM_WORKERS"] = str(settings.workers)

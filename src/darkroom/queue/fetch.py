@@ -63,7 +63,7 @@ class UrlFetcher:
         host = parts.hostname.lower()
         address = self._checked_address(host, parts.port or (443 if parts.scheme == "https" else 80), field)
 
-        # Connect to the address that was checked, while the server still sees the host name.
+        # Connect to the address that was checked, and send the host name in Host and in TLS SNI.
         netloc = f"[{address}]" if ":" in address else address
         if parts.port:
             netloc += f":{parts.port}"

@@ -49,8 +49,8 @@ class RenderSlot:
     def render(self, job: dict, keep_going: Callable[[float | None], bool], interval_s: float) -> Outcome:
         """Run `job` in the render process.
 
-        `keep_going(progress)` is called at least every `interval_s` seconds with the latest progress
-        (None if unchanged); when it returns False the render process is killed at once.
+        `keep_going(progress)` is called at least every `interval_s` seconds with the latest progress,
+        or None if it did not change. When it returns False, the render process is killed at once.
         """
         self.start()
         self._connection.send(job)

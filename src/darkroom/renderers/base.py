@@ -1,4 +1,4 @@
-"""What every renderer gets and returns. Renderers import nothing of the server, the database or HTTP."""
+"""Inputs and outputs of every renderer. Renderers import nothing of the server, the database or HTTP."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field

@@ -10,13 +10,13 @@ from darkroom.wire.tools import UpscalerRequest
 # Unsharp-mask strength and blur radius per mode. Preserve only resamples, so it never invents detail.
 SHARPEN_AMOUNT = {"preserve": 0.0, "balanced": 0.6, "creative": 1.1}
 SHARPEN_SIGMA_PX = 1.2
-# Output rows sharpened at a time, and the extra rows each strip reads on both sides so the blur
-# sees the same neighbours as a whole-image pass would. Strips keep float32 copies small: a 4x
+# Output rows sharpened at a time, and the extra rows each strip reads on both sides, so that the
+# blur reads the same neighbours as a whole-image pass would. Strips keep float32 copies small: a 4x
 # upscale of a 4096x4096 input has 268 million output pixels.
 STRIP_ROWS = 512
 STRIP_HALO_ROWS = 8
-# Gradient magnitude (0..255 scale) at which sharpening reaches full strength; flat areas get
-# little, so noise and JPEG blocks in smooth skin or sky are not amplified.
+# Gradient magnitude (0..255 scale) at which sharpening reaches full strength. Flat areas get
+# little sharpening, so noise and JPEG blocks in smooth skin or sky are not amplified.
 EDGE_FULL_STRENGTH = 40.0
 
 

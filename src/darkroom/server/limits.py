@@ -1,7 +1,7 @@
 """Request body size limit for JSON endpoints.
 
-The body is read before the app sees it (JSON bodies are small), so an oversized body gets a 413
-whether or not it declared its length; chunked bodies are counted as they arrive.
+The middleware reads the whole body before the app runs, because JSON bodies are small. An oversized
+body then gets a 413 whether or not it declared its length, and chunked bodies are counted as they arrive.
 """
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send

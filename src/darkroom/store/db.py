@@ -1,4 +1,4 @@
-"""Engine and sessions. SQLite runs in WAL mode; PostgreSQL is chosen by URL."""
+"""Engine and sessions. SQLite runs in WAL mode, and a postgresql:// URL selects PostgreSQL."""
 
 from collections.abc import Iterator
 import threading

@@ -12,7 +12,7 @@ class ProjectStatus(str, Enum):
     QUEUED = "queued"  # waiting for a render worker
     RENDERING = "rendering"  # a worker holds the lease and renders
     COMPLETE = "complete"  # finished; downloads are available until deleted
-    ERROR = "error"  # failed; `error` says why and the credits were refunded
+    ERROR = "error"  # failed; `error` gives the reason, and the credits were refunded
     CANCELED = "canceled"  # stopped by its owner; the credits were refunded
 
     @property

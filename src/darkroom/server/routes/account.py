@@ -16,7 +16,7 @@ class AccountInfo(BaseModel):
     credits: int
     email: str | None = None
     subscription: None = None
-    # Darkroom has no tiers; "business" tells SDK code that checks the tier that every option is open.
+    # Darkroom has no tiers. "business" is the tier that SDK code checking it treats as having every option.
     tier: str = "business"
 
 
