@@ -22,6 +22,10 @@ from darkroom.storage import Storage
 logger = logging.getLogger(__name__)
 
 
+class ProjectGone(Exception):
+    """The project stopped being this worker's (canceled, deleted or taken over) while it prepared the render."""
+
+
 def output_key(project_id: str, index: int) -> str:
     # The file name is what the official SDKs save downloads under, so it carries the id and index.
     return f"projects/{project_id}/outputs/{project_id}-{index}.png"
@@ -88,6 +92,8 @@ class Worker:
             input_files = self._fetch_inputs(worker_id, claim, folder)
         except RenderError as error:
             return Outcome("failed", code=error.code, message=error.message)
+        except ProjectGone:
+            return Outcome("abandoned")
         output_dir = folder / "outputs"
         output_dir.mkdir()
         job = {
@@ -117,7 +123,10 @@ class Worker:
                 self.fetcher.fetch(key, target, field=field)
                 stored_key = f"projects/{claim.id}/inputs/{index}-fetched"
                 self.storage.put_file(stored_key, target)
-                self.work.set_input_key(claim.id, worker_id, field, stored_key)
+                if not self.work.set_input_key(claim.id, worker_id, field, stored_key):
+                    # Deleted or canceled during the fetch: its folder may already be gone, so the copy must go too.
+                    self.storage.delete_prefix(stored_key)
+                    raise ProjectGone(claim.id)
             else:
                 self.storage.download_to(key, target)
             files[field] = str(target)
