@@ -69,3 +69,29 @@ def test_render_runs_outside_api_process(one_slot_server):
                                     if "spawn_main" in " ".join(child.cmdline())]
     assert render_processes, "a render process should exist below the server while it renders"
     assert all(child.pid != api_process.pid for child in render_processes)
+
+
+def test_events_stream_status_changes(one_slot_server):
+    import json
+
+    with one_slot_server.client() as api:
+        file_path = upload(api, OBAMA)
+        created = api.post("/v1/ai-image-upscaler", json={"assets": {"image_file_path": file_path}, **SLOW_BODY}).json()
+        events = []
+        with api.stream("GET", f"/v1/image-projects/{created['id']}/events") as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            for line in response.iter_lines():
+                if line.startswith("data: "):
+                    events.append(json.loads(line.removeprefix("data: ")))
+    statuses = [event["status"] for event in events]
+    assert statuses[-1] == "complete"
+    assert "rendering" in statuses
+    assert events[-1]["downloads"]
+    progress = [event["progress"] for event in events]
+    assert progress == sorted(progress)
+
+
+def test_events_of_unknown_project_is_404(one_slot_server):
+    with one_slot_server.client() as api:
+        assert api.get("/v1/image-projects/cunknown000000000000000000/events").status_code == 404
