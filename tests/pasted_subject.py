@@ -21,7 +21,7 @@ OUTLINE = [
     (285, 22),
 ]
 REFINE_MARGIN_PX = 12
-# Share of the composite's height that the pasted person fills; the person stands on the bottom edge.
+# Share of the composite's height that the pasted person fills. The person touches the bottom edge.
 SUBJECT_HEIGHT_FRACTION = 0.9
 
 

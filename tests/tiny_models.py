@@ -10,13 +10,27 @@ ESRGAN_BLOCKS = 1
 
 
 def write_esrgan(path: Path, scale: int = 2, seed: int = 0) -> Path:
-    """Write ESRGAN weights (.pth or .safetensors, by the suffix) with 8 filters and one RRDB block."""
+    """Write ESRGAN weights (.pth or .safetensors, by the suffix) with 8 filters and one RRDB block.
+
+    The RRDB trunk keeps its random weights. The convolutions outside the trunk pass the three colour
+    channels straight through, so the output is the input enlarged (nearest neighbour) plus the
+    trunk's random residual: an image with edges, where pure random weights give a flat dark field.
+    """
     import torch
     from spandrel.architectures.ESRGAN import ESRGAN
 
     torch.manual_seed(seed)
     network = ESRGAN(in_nc=3, out_nc=3, num_filters=ESRGAN_FILTERS, num_blocks=ESRGAN_BLOCKS, scale=scale)
     state = {name: tensor.contiguous() for name, tensor in network.state_dict().items()}
+    for name, tensor in state.items():
+        if name.startswith("model.1.sub.1."):
+            tensor.mul_(0.1)  # the trunk's last convolution: a small residual keeps the image visible
+        if name.startswith("model.1.") or not name.startswith("model."):
+            continue
+        tensor.zero_()
+        if name.endswith(".weight"):
+            for channel in range(3):
+                tensor[channel, channel, 1, 1] = 1.0
     if path.suffix == ".safetensors":
         from safetensors.torch import save_file
 
@@ -79,7 +93,7 @@ def write_text_to_image_pipeline(folder: Path, seed: int = 0) -> Path:
         pad_token_id=tokenizer.pad_token_id,
     ))
     scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
-                              clip_sample=False, set_alpha_to_one=False)
+                              clip_sample=False, set_alpha_to_one=False, steps_offset=1)
     pipeline = StableDiffusionPipeline(
         unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, scheduler=scheduler,
         safety_checker=None, feature_extractor=None, requires_safety_checker=False,

@@ -52,7 +52,8 @@ class Settings(BaseSettings):
         default_factory=list, description="hosts that URL inputs may reach even on private addresses"
     )
 
-    # Model files for model-backed tools; a tool without its model answers 403.
+    # Model files for model-backed tools. ai-image-generator returns 403 without its model; the upscaler and
+    # the background remover use their built-in renderers instead.
     upscaler_model: Path | None = Field(
         None, description="super-resolution weights (.pth or .safetensors) that spandrel loads, for the "
         "upscaler's balanced and creative modes; unset: the built-in Lanczos renderer"

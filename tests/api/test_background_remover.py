@@ -53,8 +53,8 @@ def test_remover_keeps_pasted_subject(api):
     assert result.format == "PNG"
     assert result.mode == "RGBA"
     assert result.size == composite.size
-    kept = np.asarray(result.getchannel("A")) > 127
-    iou = (kept & truth).sum() / (kept | truth).sum()
+    subject_pixels = np.asarray(result.getchannel("A")) > 127
+    iou = (subject_pixels & truth).sum() / (subject_pixels | truth).sum()
     assert iou >= MIN_SUBJECT_IOU, f"IoU of alpha > 0.5 with the pasted subject is {iou:.3f}"
 
 

@@ -3,10 +3,10 @@
 1. Saliency: a pixel is salient when its colour is far from the colours along the image border,
    where the background usually shows (boundary prior). Each side is scored separately and the
    scores averaged, so a subject that touches one side (a portrait cut at the chest) stays salient.
-2. When dlib's HOG detector finds faces, the people alone seed GrabCut in place of saliency: the
+2. When dlib's HOG detector finds faces, the people alone seed GrabCut in place of saliency. The
    head and a torso that widens below the chin are probable foreground, the face centre and the
-   neck are sure foreground, and far from any person is sure background. Salient objects behind a
-   person (a cup, a lamp) are therefore not kept.
+   neck are sure foreground, and pixels far from any person are sure background. Salient objects
+   behind a person (a cup, a lamp) are therefore not kept.
 3. GrabCut (OpenCV) turns the seeds into a hard mask; components too small to be the subject go.
 4. Closed-form alpha matting (pymatting) recomputes alpha in a band around the mask's edge.
 
@@ -27,7 +27,7 @@ BORDER_STRIP_FRACTION = 0.04
 BORDER_COLOUR_CLUSTERS = 8
 # Saliency distances are scaled so that this percentile maps to 1.
 SALIENCY_NORMALISING_PERCENTILE = 99
-# A foreground component smaller than this fraction of the largest one is dropped unless it holds a face.
+# A foreground component smaller than this fraction of the largest one is dropped unless it contains a face.
 MIN_COMPONENT_FRACTION = 0.1
 # Half-width of the matting band around the mask edge, as a fraction of (height + width).
 MATTING_BAND_FRACTION = 0.006
@@ -102,7 +102,7 @@ def run_grabcut(rgb: np.ndarray, seeds: np.ndarray) -> np.ndarray:
 
 
 def keep_subject_components(mask: np.ndarray, faces: list[FaceBox]) -> np.ndarray:
-    """Drop specks: keep components at least MIN_COMPONENT_FRACTION of the largest, and any that holds a face."""
+    """Drop specks: keep components at least MIN_COMPONENT_FRACTION of the largest, and any that contains a face."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if count <= 2:
         return mask

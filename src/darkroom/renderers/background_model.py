@@ -71,7 +71,7 @@ def _rembg_models_folder(folder: Path):
     """Point rembg at `folder` while a session opens.
 
     rembg 2.0.86 opens custom models only from inside its models folder (U2NET_HOME, which takes
-    precedence over REMBG_HOME), so the folder that holds the operator's file becomes that folder.
+    precedence over REMBG_HOME), so the folder that contains the operator's file becomes that folder.
     """
     previous = os.environ.get("U2NET_HOME")
     os.environ["U2NET_HOME"] = str(folder)

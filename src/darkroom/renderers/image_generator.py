@@ -7,6 +7,7 @@ renders with this one pipeline, whichever Magic Hour `model` it names; `model` o
 
 import inspect
 import logging
+import os
 from pathlib import Path
 
 from PIL import Image
@@ -80,6 +81,10 @@ def render(inputs: dict[str, Image.Image], request: ImageGeneratorRequest, ctx: 
 
 def load_pipeline(path: Path):
     """Load a diffusers text-to-image pipeline from a local folder: CUDA and float16 with a GPU, else CPU float32."""
+    # Weights come only from the operator's folder. huggingface_hub reads this variable when it is first
+    # imported, and no other renderer imports it, so a component that names a hub repository fails
+    # instead of downloading.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from diffusers import AutoPipelineForText2Image
 
     device, dtype = torch_device_and_dtype()

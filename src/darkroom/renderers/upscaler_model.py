@@ -86,7 +86,7 @@ def run_tiled(network, rgb: np.ndarray, report=lambda fraction: None,
         outer_bottom, outer_right = min(bottom + overlap_px, height), min(right + overlap_px, width)
         window = rgb[outer_top:outer_bottom, outer_left:outer_right]
 
-        tensor = torch.from_numpy(np.ascontiguousarray(window)).permute(2, 0, 1)[None]
+        tensor = torch.from_numpy(np.array(window)).permute(2, 0, 1)[None]  # a writable copy for torch
         tensor = tensor.to(device=network.device, dtype=network.dtype) / 255.0
         result = network(tensor)[0].permute(1, 2, 0).float().mul(255.0).round().clamp(0, 255)
         result = result.to(torch.uint8).cpu().numpy()
