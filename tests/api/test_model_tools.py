@@ -264,3 +264,17 @@ def test_upscaler_network_reaches_4x_with_2x_weights(model_api):
     project = wait_for_status(model_api, created.json()["id"])
     assert project["status"] == "complete", project
     assert downloaded_images(project)[0].size == (192, 144)
+
+
+def test_generator_through_official_sdk(model_server, tmp_path):
+    from magic_hour import Client
+
+    client = Client(token=model_server.api_key, base_url=model_server.url)
+    result = client.v1.ai_image_generator.generate(
+        image_count=1, aspect_ratio="9:16", model="default", resolution="640px", name="sdk image",
+        style={"prompt": "a harbour at night", "tool": "ai-landscape-generator"}, download_directory=str(tmp_path),
+    )
+    assert result.status == "complete"
+    assert result.credits_charged == 5
+    assert len(result.downloaded_paths) == 1
+    assert Image.open(result.downloaded_paths[0]).size == (360, 640)
