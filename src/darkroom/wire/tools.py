@@ -87,8 +87,9 @@ class ImageModel:
 
 
 # Magic Hour's image models as listed in the docstrings of the official Python SDK (magic-hour 0.90.0,
-# resources/v1/ai_image_generator/client.py). Magic Hour quotes each price as "from N credits/image";
-# N is what Darkroom charges for every resolution.
+# resources/v1/ai_image_generator/client.py).
+# NOTE: Magic Hour quotes each price as "from N credits/image" and publishes no per-resolution table, so
+# Darkroom charges N at every resolution; Magic Hour may charge more for 2k.
 LIST_1_TO_4 = (1, 2, 3, 4)
 LIST_SQUARES = (1, 4, 9, 16)
 UP_TO_2K = ("640px", "1k", "2k")
@@ -133,7 +134,7 @@ PromptPreset = Literal[
     "south-park-character-generator", "superhero-generator", "thumbnail-maker",
 ]
 
-# Longest edge in pixels for each `resolution`. The local pipeline renders up to 2k; `auto` is Magic Hour's
+# Pixels on the long side for each `resolution`. The local pipeline renders up to 2k; `auto` is Magic Hour's
 # deprecated tier-based choice, rendered at 1k (the Creator tier's resolution).
 RESOLUTION_PX = {"640px": 640, "1k": 1024, "2k": 2048}
 RENDERED_RESOLUTIONS = tuple(RESOLUTION_PX)
