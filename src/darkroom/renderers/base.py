@@ -35,6 +35,9 @@ class ModelPaths:
     background: Path | None = None
     image: Path | None = None
     landmarks: Path | None = None
+    # How the image model runs; None keeps the pipeline's own defaults.
+    image_steps: int | None = None
+    image_guidance_scale: float | None = None
 
 
 @dataclass

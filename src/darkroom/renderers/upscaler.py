@@ -1,10 +1,15 @@
-"""Image upscaler, built in: Lanczos resampling, then edge-aware sharpening for balanced and creative modes."""
+"""Image upscaler, built in: Lanczos resampling, then edge-aware sharpening for balanced and creative modes.
+
+With DARKROOM_UPSCALER_MODEL set, balanced and creative run that super-resolution network instead
+(`upscaler_model.py`); preserve always resamples, so it never invents detail.
+"""
 
 import cv2
 import numpy as np
 from PIL import Image
 
 from darkroom.renderers.base import RenderContext, RenderOutput
+from darkroom.renderers.upscaler_model import upscale_with_network
 from darkroom.wire.tools import UpscalerRequest
 
 # Unsharp-mask strength and blur radius per mode. Preserve only resamples, so it never invents detail.
@@ -20,10 +25,19 @@ STRIP_HALO_ROWS = 8
 EDGE_FULL_STRENGTH = 40.0
 
 
+# Sharpening added after the network in creative mode, on top of what the network restores.
+NETWORK_CREATIVE_SHARPEN_AMOUNT = SHARPEN_AMOUNT["creative"] - SHARPEN_AMOUNT["balanced"]
+
+
 def render(inputs: dict[str, Image.Image], request: UpscalerRequest, ctx: RenderContext) -> RenderOutput:
     image = inputs["assets.image_file_path"]
     ctx.progress(0.05)
-    upscaled = upscale(image, request.scale, request.mode, on_progress=lambda done: ctx.progress(0.1 + 0.8 * done))
+    if ctx.models.upscaler is not None and request.mode != "preserve":
+        upscaled = upscale_with_network(image, request.scale, ctx, ctx.models.upscaler)
+        if request.mode == "creative":
+            upscaled = sharpened(upscaled, NETWORK_CREATIVE_SHARPEN_AMOUNT)
+    else:
+        upscaled = upscale(image, request.scale, request.mode, on_progress=lambda done: ctx.progress(0.1 + 0.8 * done))
     ctx.progress(0.95)
     return RenderOutput(images=[upscaled])
 
@@ -42,6 +56,15 @@ def upscale(image: Image.Image, scale: int, mode: str, on_progress=lambda done: 
         alpha = np.asarray(image.getchannel("A"))
         alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_LANCZOS4)
         result.putalpha(Image.fromarray(alpha, mode="L"))
+    return result
+
+
+def sharpened(image: Image.Image, amount: float) -> Image.Image:
+    rgb = np.array(image.convert("RGB"))
+    sharpen_in_strips(rgb, amount)
+    result = Image.fromarray(rgb, mode="RGB")
+    if image.mode == "RGBA":
+        result.putalpha(image.getchannel("A"))
     return result
 
 
