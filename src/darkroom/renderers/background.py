@@ -8,7 +8,7 @@ fringe once the subject sits on another background.
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from darkroom.renderers import background_builtin, background_model
 from darkroom.renderers.base import RenderContext, RenderOutput
@@ -54,11 +54,11 @@ def cutout(rgb: np.ndarray, alpha: np.ndarray) -> Image.Image:
 
 
 def composite_over(subject: Image.Image, background: Image.Image) -> Image.Image:
-    """Place `subject` over `background`, which is scaled to cover the subject's size and centre-cropped.
+    """Place `subject` over `background`, which is resized to the subject's size as Magic Hour does.
 
-    Cropping rather than stretching keeps the background's proportions when its aspect ratio differs.
+    A background of another aspect ratio is stretched, not cropped, so that no part of it is lost.
     """
-    fitted = ImageOps.fit(background.convert("RGBA"), subject.size, method=Image.Resampling.LANCZOS)
+    fitted = background.convert("RGBA").resize(subject.size, Image.Resampling.LANCZOS)
     result = Image.alpha_composite(fitted, subject)
     return result if background.mode == "RGBA" else result.convert("RGB")
 

@@ -149,8 +149,8 @@ register(
         optional_model=lambda models: models.background,
         prices=(PriceEntry(BACKGROUND_REMOVER_CREDITS, "project"),),
         notes="Without DARKROOM_BACKGROUND_MODEL the subject is found by saliency- and face-seeded GrabCut "
-        "with alpha matting; with it, by that ONNX model through rembg. A background image is scaled to "
-        "cover the input and centre-cropped.",
+        "with alpha matting; with it, by that ONNX model through rembg. A background image is resized to "
+        "the input's size.",
     )
 )
 
