@@ -1,0 +1,278 @@
+"""Face swap photo, built in: dlib landmarks, a piecewise affine warp, colour transfer and Poisson blending.
+
+For each target face, the source face is warped triangle by triangle (a Delaunay triangulation of the
+68 landmarks) onto a geometry that keeps the target's outline and pose and the source's proportions
+of eyes, nose and mouth. Its colours are moved to the target skin's statistics in CIELAB
+(Reinhard et al., "Color Transfer between Images", 2001), and it is blended in with OpenCV's
+Poisson `seamlessClone`. Only pixels inside the target face's landmark outline change.
+"""
+
+import numpy as np
+import cv2
+from PIL import Image
+from scipy.optimize import linear_sum_assignment
+from scipy.spatial import Delaunay
+from skimage.transform import SimilarityTransform
+
+from darkroom.renderers.base import RenderContext, RenderError, RenderOutput
+from darkroom.renderers.faces import (
+    SAME_PERSON_MAX_DISTANCE,
+    FaceBox,
+    FaceModels,
+    detect_faces,
+    face_in_crop,
+    face_models,
+    largest_face,
+    rgb_array,
+)
+from darkroom.wire.faces import FaceSwapPhotoRequest
+
+TARGET = "assets.target_file_path"
+SOURCE = "assets.source_file_path"
+NO_SOURCE_FACE = "Please use an image with a detectable face"
+NO_TARGET_FACE = "Please use a target image with a detectable face"
+
+# Landmark groups of the 68-point layout: 0-16 jaw line, 17-26 eyebrows, 27-67 nose, eyes and mouth.
+JAW = slice(0, 17)
+OUTLINE = np.arange(0, 27)
+FEATURES = np.arange(17, 68)
+LEFT_EYE = np.arange(36, 42)
+RIGHT_EYE = np.arange(42, 48)
+MOUTH = np.arange(48, 60)
+# How far the eyes, nose and mouth move from the target's positions towards the source's proportions
+# (0: the target's geometry, 1: the source's). The proportions carry much of a face's identity, and
+# stopping short of 1 keeps the features inside the target's jaw line.
+SOURCE_PROPORTIONS = 0.6
+# The blend region is the landmark outline shrunk by this share of the face width, so the jaw line
+# and the background behind it stay the target's.
+MASK_INSET = 0.03
+# Width of the soft edge between the Poisson-blended face and the untouched target, as a share of
+# the face width.
+FEATHER = 0.04
+# Pixels around the face outline that the Poisson solve sees, as a share of the face width.
+ROI_MARGIN = 0.15
+SHADING_SIGMA = 0.12
+
+
+def render(inputs: dict[str, Image.Image], request: FaceSwapPhotoRequest, ctx: RenderContext) -> RenderOutput:
+    target = inputs[TARGET]
+    target_rgb = rgb_array(target)
+    models = face_models(ctx)
+    target_faces = detect_faces(target_rgb)
+    if not target_faces:
+        raise RenderError("no_target_face", f"{NO_TARGET_FACE}: no face was found in {TARGET}")
+    ctx.progress(0.15)
+
+    if request.assets.mode == "all-faces":
+        pairs = _all_faces(inputs, target_faces, models)
+    else:
+        pairs = _mapped_faces(inputs, request, target_rgb, target_faces, models)
+    ctx.progress(0.35)
+
+    result = target_rgb.copy()
+    for done, (source_rgb, source_face, target_face) in enumerate(pairs, start=1):
+        result = swap_face(
+            result,
+            models.landmarks(target_rgb, target_face),
+            source_rgb,
+            models.landmarks(source_rgb, source_face),
+        )
+        ctx.progress(0.35 + 0.6 * done / len(pairs))
+    return RenderOutput(images=[_as_output(result, target)])
+
+
+def _all_faces(inputs, target_faces: list[FaceBox], models: FaceModels) -> list[tuple]:
+    source_rgb = rgb_array(inputs[SOURCE])
+    source_face = _source_face(source_rgb, SOURCE)
+    return [(source_rgb, source_face, target_face) for target_face in target_faces]
+
+
+def _source_face(rgb: np.ndarray, field: str) -> FaceBox:
+    face = largest_face(detect_faces(rgb))
+    if face is None:
+        raise RenderError("no_source_face", f"{NO_SOURCE_FACE}: no face was found in {field}")
+    return face
+
+
+def _mapped_faces(inputs, request: FaceSwapPhotoRequest, target_rgb, target_faces, models: FaceModels) -> list[tuple]:
+    """Pair each face mapping with the target face that its `original_face` shows.
+
+    A face is matched by its dlib descriptor, not by the index in the crop's name, so a mapping still
+    finds its face when the target was re-encoded, resized or mirrored after the detection. The pairs
+    minimise the total descriptor distance, so two mappings never take the same face.
+    """
+    target_descriptors = np.array([models.descriptor(target_rgb, face) for face in target_faces])
+    mappings = request.assets.face_mappings
+    wanted = []
+    for index in range(len(mappings)):
+        crop = rgb_array(inputs[f"assets.face_mappings.{index}.original_face"])
+        wanted.append(models.descriptor(crop, face_in_crop(crop)))
+    distances = np.linalg.norm(np.array(wanted)[:, None, :] - target_descriptors[None, :, :], axis=2)
+    rows, columns = linear_sum_assignment(distances)
+    matched = dict(zip(rows, columns))
+
+    pairs = []
+    for index in range(len(mappings)):
+        field = f"assets.face_mappings[{index}].original_face"
+        if index not in matched or distances[index, matched[index]] > SAME_PERSON_MAX_DISTANCE:
+            raise RenderError(
+                "no_target_face",
+                f"{NO_TARGET_FACE}: {field} {mappings[index].original_face!r} shows no face of {TARGET}; "
+                "use a face path from face detection of this target image",
+            )
+        new_face_rgb = rgb_array(inputs[f"assets.face_mappings.{index}.new_face"])
+        new_face = _source_face(new_face_rgb, f"assets.face_mappings[{index}].new_face")
+        pairs.append((new_face_rgb, new_face, target_faces[matched[index]]))
+    return pairs
+
+
+def _as_output(result: np.ndarray, target: Image.Image) -> Image.Image:
+    """Give the result the target's kind: grayscale stays grayscale and the alpha channel is kept."""
+    target_rgb = np.asarray(target.convert("RGB"))
+    if _is_gray(target_rgb):
+        return Image.fromarray(cv2.cvtColor(result, cv2.COLOR_RGB2GRAY), mode="L")
+    output = Image.fromarray(result, mode="RGB")
+    if target.mode == "RGBA":
+        output.putalpha(target.getchannel("A"))
+    return output
+
+
+def _is_gray(rgb: np.ndarray) -> bool:
+    return bool(np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]))
+
+
+def swap_face(target: np.ndarray, target_points: np.ndarray, source: np.ndarray, source_points: np.ndarray) -> np.ndarray:
+    """Return `target` with the face at `target_points` replaced by the face at `source_points` of `source`."""
+    destination = destination_points(source_points, target_points)
+    face_width = float(np.ptp(target_points[JAW, 0]))
+    left, top, right, bottom = _region(destination, face_width, target.shape)
+    local = destination - (left, top)
+    size = (bottom - top, right - left)
+
+    warped, covered = warp_triangles(source, source_points, local, size)
+    mask = face_mask(local, size, face_width) & covered
+    source_skin = skin_mask(local, mask)
+    target_skin = skin_mask(target_points - (left, top), mask)
+    if not (source_skin.any() and target_skin.any()):
+        # A face a few pixels wide: nothing is left to recolour, so it stays as it was.
+        return target
+
+    region = target[top:bottom, left:right]
+    recoloured = transfer_colour(warped, region, source_skin, target_skin, face_width)
+    result = target.copy()
+    result[top:bottom, left:right] = blend(recoloured, region, mask, face_width)
+    return result
+
+
+def destination_points(source_points: np.ndarray, target_points: np.ndarray) -> np.ndarray:
+    """Return where the source's landmarks go: the target's outline, with features moved towards the source's."""
+    transform = SimilarityTransform.from_estimate(source_points[FEATURES], target_points[FEATURES])
+    if not transform:
+        return target_points.copy()
+    aligned = transform(source_points)
+    destination = target_points.copy()
+    destination[FEATURES] += SOURCE_PROPORTIONS * (aligned[FEATURES] - target_points[FEATURES])
+    # The eyebrows bound the blend region, so they keep the target's place.
+    destination[17:27] = target_points[17:27]
+    return destination
+
+
+def _region(points: np.ndarray, face_width: float, shape) -> tuple[int, int, int, int]:
+    margin = max(ROI_MARGIN * face_width, 8.0)
+    height, width = shape[:2]
+    left = int(max(np.floor(points[:, 0].min() - margin), 0))
+    top = int(max(np.floor(points[:, 1].min() - margin), 0))
+    right = int(min(np.ceil(points[:, 0].max() + margin), width))
+    bottom = int(min(np.ceil(points[:, 1].max() + margin), height))
+    return left, top, right, bottom
+
+
+def warp_triangles(source: np.ndarray, source_points: np.ndarray, points: np.ndarray, size) -> tuple[np.ndarray, np.ndarray]:
+    """Warp `source` so that `source_points` land on `points`, one affine map per Delaunay triangle.
+
+    Return the warped image of `size` (rows, columns) and the mask of pixels inside the triangulation.
+    """
+    height, width = size
+    triangles = Delaunay(points).simplices
+    owner = np.full((height, width), -1, dtype=np.int32)
+    for number, triangle in enumerate(triangles):
+        cv2.fillConvexPoly(owner, np.round(points[triangle]).astype(np.int32), number)
+    # Each pixel's triangle maps it back to where it comes from in the source.
+    inverse = np.stack([
+        cv2.getAffineTransform(points[triangle].astype(np.float32), source_points[triangle].astype(np.float32))
+        for triangle in triangles
+    ]).astype(np.float32)
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    maps = inverse[np.maximum(owner, 0)]
+    map_x = maps[..., 0, 0] * xs + maps[..., 0, 1] * ys + maps[..., 0, 2]
+    map_y = maps[..., 1, 0] * xs + maps[..., 1, 1] * ys + maps[..., 1, 2]
+    warped = cv2.remap(source, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+    return warped, owner >= 0
+
+
+def face_mask(points: np.ndarray, size, face_width: float) -> np.ndarray:
+    """Return the convex hull of the jaw line and eyebrows, shrunk by MASK_INSET of the face width."""
+    mask = np.zeros(size, dtype=np.uint8)
+    hull = cv2.convexHull(np.round(points[OUTLINE]).astype(np.int32))
+    cv2.fillConvexPoly(mask, hull, 255)
+    inset = max(int(round(MASK_INSET * face_width)), 1)
+    mask = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * inset + 1, 2 * inset + 1)))
+    return mask > 0
+
+
+def skin_mask(points: np.ndarray, face: np.ndarray) -> np.ndarray:
+    """Return the part of `face` (a mask) that is skin: without the eyes and the mouth, whose teeth or
+    whites would skew the colour statistics."""
+    mask = face.astype(np.uint8)
+    for group in (LEFT_EYE, RIGHT_EYE, MOUTH):
+        cv2.fillConvexPoly(mask, cv2.convexHull(np.round(points[group]).astype(np.int32)), 0)
+    return mask > 0
+
+
+def transfer_colour(source: np.ndarray, target: np.ndarray, source_skin: np.ndarray, target_skin: np.ndarray,
+                    face_width: float) -> np.ndarray:
+    """Move `source`'s skin colours to `target`'s skin, in CIELAB.
+
+    First the mean and spread of each channel (Reinhard's transfer), then the local mean over
+    SHADING_SIGMA of the face width, so the source's lighting gives way to the target's.
+    """
+    source_lab = cv2.cvtColor(source.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    target_lab = cv2.cvtColor(target.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    inside_source = source_lab[source_skin]
+    inside_target = target_lab[target_skin]
+    scale = inside_target.std(axis=0) / np.maximum(inside_source.std(axis=0), 1e-3)
+    moved = (source_lab - inside_source.mean(axis=0)) * scale + inside_target.mean(axis=0)
+
+    sigma = SHADING_SIGMA * face_width
+    moved += _local_mean(target_lab, target_skin, sigma) - _local_mean(moved, source_skin, sigma)
+    rgb = cv2.cvtColor(moved.astype(np.float32), cv2.COLOR_Lab2RGB)
+    return np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def _local_mean(image: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
+    weights = mask.astype(np.float32)
+    total = cv2.GaussianBlur(image * weights[..., None], (0, 0), sigma)
+    count = cv2.GaussianBlur(weights, (0, 0), sigma)[..., None]
+    return total / np.maximum(count, 1e-6)
+
+
+def blend(face: np.ndarray, target: np.ndarray, mask: np.ndarray, face_width: float) -> np.ndarray:
+    """Poisson-blend `face` into `target` inside `mask`, then fade it in over a soft edge inside the mask.
+
+    The fade keeps every pixel outside `mask` exactly as in `target`: the Poisson solve alone may
+    move them by a level or two.
+    """
+    mask_u8 = mask.astype(np.uint8) * 255
+    x, y, width, height = cv2.boundingRect(mask_u8)
+    # seamlessClone places the mask's bounding box centred on this point (OpenCV rounds down).
+    center = (x + width // 2, y + height // 2)
+    padded = [cv2.copyMakeBorder(image, 1, 1, 1, 1, cv2.BORDER_REFLECT_101) for image in (face, target, mask_u8)]
+    cloned = cv2.seamlessClone(padded[0], padded[1], padded[2], (center[0] + 1, center[1] + 1), cv2.NORMAL_CLONE)
+    cloned = cloned[1:-1, 1:-1]
+
+    feather = max(int(round(FEATHER * face_width)), 1)
+    inner = cv2.erode(mask_u8, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (feather + 1, feather + 1)))
+    alpha = cv2.GaussianBlur(inner.astype(np.float32) / 255.0, (0, 0), feather / 2.0)
+    alpha = np.where(mask, alpha, 0.0)[..., None]
+    mixed = cloned.astype(np.float32) * alpha + target.astype(np.float32) * (1.0 - alpha)
+    return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
