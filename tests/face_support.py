@@ -7,6 +7,7 @@ renderers, so a test judges Darkroom's output with an independent tool.
 import functools
 import importlib.util
 import io
+import re
 from pathlib import Path
 
 import dlib
@@ -104,3 +105,9 @@ def outside(box: dlib.rectangle, shape: tuple[int, int], grow: float) -> np.ndar
     left, right = max(int(box.left() - pad_x), 0), min(int(box.right() + pad_x), width)
     mask[top:bottom, left:right] = False
     return mask
+
+
+def new_account(server, credits: int) -> str:
+    """Create another account on `server` with the CLI; return its API key."""
+    output = server.run_cli("accounts", "create", "--name", "faces-test", "--credits", str(credits)).stdout
+    return re.search(r"API key: (\S+)", output).group(1)

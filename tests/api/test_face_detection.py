@@ -7,7 +7,16 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from face_support import SAME_PERSON, descriptor, distance, download_image, encode, photo, portraits_side_by_side
+from face_support import (
+    SAME_PERSON,
+    descriptor,
+    distance,
+    download_image,
+    encode,
+    new_account,
+    photo,
+    portraits_side_by_side,
+)
 from support import BIDEN, OBAMA, upload, wait_for_status
 
 DETECTION = "/v1/face-detection/"
@@ -64,7 +73,7 @@ def test_crop_paths_are_inputs_of_same_account_only(server, api):
     assert created.status_code == 200, created.text
     assert wait_for_status(api, created.json()["id"])["status"] == "complete"
 
-    other_key = _new_account(server, credits=100)
+    other_key = new_account(server, credits=100)
     with server.client(api_key=other_key) as other:
         rejected = other.post("/v1/ai-image-upscaler", json=upscale)
     assert rejected.status_code == 422, rejected.text
@@ -86,7 +95,7 @@ def test_detection_hidden_from_image_projects(server, api):
 def test_detection_of_other_account_is_not_found(server, api):
     file_path = upload(api, encode(photo(OBAMA, width=300), "JPEG"), "jpg")
     detection_id = detect(api, file_path)["id"]
-    with server.client(api_key=_new_account(server, credits=0)) as other:
+    with server.client(api_key=new_account(server, credits=0)) as other:
         response = other.get(f"{DETECTION}{detection_id}")
     assert response.status_code == 404
     assert detection_id in response.json()["message"]
@@ -140,8 +149,3 @@ def test_official_sdk_detects_and_downloads_faces(server, tmp_path):
     assert len(result.downloaded_paths) == 2
     for path in result.downloaded_paths:
         assert Image.open(path).format == "PNG"
-
-
-def _new_account(server, credits: int) -> str:
-    output = server.run_cli("accounts", "create", "--name", "other", "--credits", str(credits)).stdout
-    return re.search(r"API key: (\S+)", output).group(1)

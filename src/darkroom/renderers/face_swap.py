@@ -36,13 +36,15 @@ NO_TARGET_FACE = "Please use a target image with a detectable face"
 JAW = slice(0, 17)
 OUTLINE = np.arange(0, 27)
 FEATURES = np.arange(17, 68)
+# The eyebrows bound the blend region, so they keep the target's place and only 27-67 move.
+INNER_FEATURES = np.arange(27, 68)
 LEFT_EYE = np.arange(36, 42)
 RIGHT_EYE = np.arange(42, 48)
 MOUTH = np.arange(48, 60)
-# How far the eyes, nose and mouth move from the target's positions towards the source's proportions
-# (0: the target's geometry, 1: the source's). The proportions carry much of a face's identity, and
-# stopping short of 1 keeps the features inside the target's jaw line.
-SOURCE_PROPORTIONS = 0.6
+# How far the eyes, nose and mouth may move from the target's positions towards the source's
+# proportions (1: all the way), tried in order until they fit inside the target's outline. The
+# proportions carry much of a face's identity, so the first share that fits wins.
+FEATURE_SHIFTS = (1.0, 0.8, 0.6, 0.4, 0.2, 0.0)
 # The blend region is the landmark outline shrunk by this share of the face width, so the jaw line
 # and the background behind it stay the target's.
 MASK_INSET = 0.03
@@ -165,15 +167,22 @@ def swap_face(target: np.ndarray, target_points: np.ndarray, source: np.ndarray,
 
 
 def destination_points(source_points: np.ndarray, target_points: np.ndarray) -> np.ndarray:
-    """Return where the source's landmarks go: the target's outline, with features moved towards the source's."""
+    """Return where the source's landmarks go: the target's outline, with eyes, nose and mouth in the source's proportions.
+
+    The source's features are aligned to the target's with a similarity transform. Where that puts a
+    feature outside the target's outline (a turned head), the features move only part of the way.
+    """
+    destination = target_points.copy()
     transform = SimilarityTransform.from_estimate(source_points[FEATURES], target_points[FEATURES])
     if not transform:
-        return target_points.copy()
-    aligned = transform(source_points)
-    destination = target_points.copy()
-    destination[FEATURES] += SOURCE_PROPORTIONS * (aligned[FEATURES] - target_points[FEATURES])
-    # The eyebrows bound the blend region, so they keep the target's place.
-    destination[17:27] = target_points[17:27]
+        return destination
+    shift = transform(source_points[INNER_FEATURES]) - target_points[INNER_FEATURES]
+    outline = cv2.convexHull(target_points[OUTLINE].astype(np.float32))
+    for share in FEATURE_SHIFTS:
+        moved = target_points[INNER_FEATURES] + share * shift
+        if all(cv2.pointPolygonTest(outline, (float(x), float(y)), False) > 0 for x, y in moved):
+            destination[INNER_FEATURES] = moved
+            break
     return destination
 
 
@@ -244,7 +253,8 @@ def transfer_colour(source: np.ndarray, target: np.ndarray, source_skin: np.ndar
     moved = (source_lab - inside_source.mean(axis=0)) * scale + inside_target.mean(axis=0)
 
     sigma = SHADING_SIGMA * face_width
-    moved += _local_mean(target_lab, target_skin, sigma) - _local_mean(moved, source_skin, sigma)
+    if sigma > 0:
+        moved += _local_mean(target_lab, target_skin, sigma) - _local_mean(moved, source_skin, sigma)
     rgb = cv2.cvtColor(moved.astype(np.float32), cv2.COLOR_Lab2RGB)
     return np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
