@@ -20,6 +20,7 @@ from darkroom.renderers.faces import (
     rgb_array,
     score_for,
 )
+from darkroom.wire.faces import FaceSwapPhotoRequest
 from face_support import photo, portraits_side_by_side
 from support import BIDEN, OBAMA
 
@@ -111,3 +112,25 @@ def test_destination_points_stay_inside_target_outline():
     assert not np.array_equal(destination[27:], target_points[27:]), "a part of the way still fits"
     outline = cv2.convexHull(target_points[:27].astype(np.float32))
     assert all(cv2.pointPolygonTest(outline, (float(x), float(y)), False) > 0 for x, y in destination[27:])
+
+
+@pytest.mark.parametrize("edge", ["left", "top", "right", "bottom"])
+def test_swap_of_face_cut_by_image_edge(edge):
+    image = photo(OBAMA, width=455)
+    face = detect_faces(image)[0]
+    # Cut a sixth of the face box off, so the face's landmark outline runs past the image edge.
+    cut_x, cut_y = face.width // 6, face.height // 6
+    box = {
+        "left": (face.left + cut_x, 0, image.width, image.height),
+        "top": (0, face.top + cut_y, image.width, image.height),
+        "right": (0, 0, face.right - cut_x, image.height),
+        "bottom": (0, 0, image.width, face.bottom - cut_y),
+    }[edge]
+    target = image.crop(box)
+    assert detect_faces(target), "the cut face must still be detected for this test to mean anything"
+
+    request = FaceSwapPhotoRequest.model_validate({"assets": {"source_file_path": "s", "target_file_path": "t"}})
+    inputs = {face_swap.SOURCE: photo(BIDEN, width=485), face_swap.TARGET: target}
+    output = face_swap.render(inputs, request, RenderContext(models=ModelPaths())).images[0]
+    assert output.size == target.size
+    assert not np.array_equal(np.asarray(output), np.asarray(target))

@@ -276,8 +276,11 @@ def blend(face: np.ndarray, target: np.ndarray, mask: np.ndarray, face_width: fl
     x, y, width, height = cv2.boundingRect(mask_u8)
     # seamlessClone places the mask's bounding box centred on this point (OpenCV rounds down).
     center = (x + width // 2, y + height // 2)
-    padded = [cv2.copyMakeBorder(image, 1, 1, 1, 1, cv2.BORDER_REFLECT_101) for image in (face, target, mask_u8)]
-    cloned = cv2.seamlessClone(padded[0], padded[1], padded[2], (center[0] + 1, center[1] + 1), cv2.NORMAL_CLONE)
+    # A face cut off by the image edge reaches the border, where the Poisson solve has no boundary
+    # pixels, so the images get a frame that the mask does not cover.
+    face_framed, target_framed = (cv2.copyMakeBorder(image, 1, 1, 1, 1, cv2.BORDER_REFLECT_101) for image in (face, target))
+    mask_framed = cv2.copyMakeBorder(mask_u8, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    cloned = cv2.seamlessClone(face_framed, target_framed, mask_framed, (center[0] + 1, center[1] + 1), cv2.NORMAL_CLONE)
     cloned = cloned[1:-1, 1:-1]
 
     feather = max(int(round(FEATHER * face_width)), 1)
