@@ -92,6 +92,19 @@ def test_detection_hidden_from_image_projects(server, api):
     assert api.get(f"{DETECTION}{detection_id}").json()["status"] == "complete"
 
 
+def test_detection_replays_idempotency_key(api):
+    file_path = upload(api, encode(photo(OBAMA, width=300), "JPEG"), "jpg")
+    body = {"assets": {"target_file_path": file_path}}
+    first = api.post("/v1/face-detection", json=body, headers={"Idempotency-Key": "detect-once"})
+    second = api.post("/v1/face-detection", json=body, headers={"Idempotency-Key": "detect-once"})
+    assert first.status_code == 200, first.text
+    assert second.json()["id"] == first.json()["id"]
+    changed = api.post("/v1/face-detection", json={**body, "confidence_score": 0.9},
+                       headers={"Idempotency-Key": "detect-once"})
+    assert changed.status_code == 422
+    assert "Idempotency-Key" in changed.json()["message"]
+
+
 def test_detection_of_other_account_is_not_found(server, api):
     file_path = upload(api, encode(photo(OBAMA, width=300), "JPEG"), "jpg")
     detection_id = detect(api, file_path)["id"]

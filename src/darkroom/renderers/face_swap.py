@@ -16,6 +16,7 @@ from skimage.transform import SimilarityTransform
 
 from darkroom.renderers.base import RenderContext, RenderError, RenderOutput
 from darkroom.renderers.faces import (
+    DEFAULT_MIN_CONFIDENCE,
     SAME_PERSON_MAX_DISTANCE,
     FaceBox,
     FaceModels,
@@ -53,20 +54,28 @@ MASK_INSET = 0.03
 FEATHER = 0.04
 # Pixels around the face outline that the Poisson solve uses, as a share of the face width.
 ROI_MARGIN = 0.15
+# The Gaussian sigma, as a share of the face width, of the local colour means that carry the target's
+# lighting onto the source face.
 SHADING_SIGMA = 0.12
+# individual-faces changes only the faces its mappings name, found by descriptor, so it also looks at
+# faces the detector is less sure of: a detection run with a low confidence_score may have cropped them.
+MAPPED_FACE_MIN_CONFIDENCE = 0.1
 
 
 def render(inputs: dict[str, Image.Image], request: FaceSwapPhotoRequest, ctx: RenderContext) -> RenderOutput:
+    """Swap faces onto the target: the source's onto every face, or each mapping's onto the face it names."""
     target = inputs[TARGET]
     target_rgb = rgb_array(target)
     models = face_models(ctx)
-    target_faces = detect_faces(target_rgb)
+    mode = request.assets.mode
+    min_confidence = MAPPED_FACE_MIN_CONFIDENCE if mode == "individual-faces" else DEFAULT_MIN_CONFIDENCE
+    target_faces = detect_faces(target_rgb, min_confidence)
     if not target_faces:
         raise RenderError("no_target_face", f"{NO_TARGET_FACE}: no face was found in {TARGET}")
     ctx.progress(0.15)
 
-    if request.assets.mode == "all-faces":
-        pairs = _all_faces(inputs, target_faces, models)
+    if mode == "all-faces":
+        pairs = _all_faces(inputs, target_faces)
     else:
         pairs = _mapped_faces(inputs, request, target_rgb, target_faces, models)
     ctx.progress(0.35)
@@ -83,7 +92,7 @@ def render(inputs: dict[str, Image.Image], request: FaceSwapPhotoRequest, ctx: R
     return RenderOutput(images=[_as_output(result, target)])
 
 
-def _all_faces(inputs, target_faces: list[FaceBox], models: FaceModels) -> list[tuple]:
+def _all_faces(inputs, target_faces: list[FaceBox]) -> list[tuple]:
     source_rgb = rgb_array(inputs[SOURCE])
     source_face = _source_face(source_rgb, SOURCE)
     return [(source_rgb, source_face, target_face) for target_face in target_faces]
