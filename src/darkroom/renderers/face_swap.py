@@ -57,6 +57,7 @@ ROI_MARGIN = 0.15
 # The Gaussian sigma, as a share of the face width, of the local colour means that carry the target's
 # lighting onto the source face.
 SHADING_SIGMA = 0.12
+SMOOTH_SIGMA_PX = 4.0
 # individual-faces changes only the faces its mappings name, found by descriptor, so it also looks at
 # faces the detector is less sure of: a detection run with a low confidence_score may have cropped them.
 MAPPED_FACE_MIN_CONFIDENCE = 0.1
@@ -221,9 +222,10 @@ def warp_triangles(source: np.ndarray, source_points: np.ndarray, points: np.nda
         for triangle in triangles
     ]).astype(np.float32)
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    maps = inverse[np.maximum(owner, 0)]
-    map_x = maps[..., 0, 0] * xs + maps[..., 0, 1] * ys + maps[..., 0, 2]
-    map_y = maps[..., 1, 0] * xs + maps[..., 1, 1] * ys + maps[..., 1, 2]
+    index = np.maximum(owner, 0)
+    # One coefficient at a time: a (rows, columns, 2, 3) array of whole matrices would take 24 bytes a pixel.
+    map_x = inverse[:, 0, 0][index] * xs + inverse[:, 0, 1][index] * ys + inverse[:, 0, 2][index]
+    map_y = inverse[:, 1, 0][index] * xs + inverse[:, 1, 1][index] * ys + inverse[:, 1, 2][index]
     warped = cv2.remap(source, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
     return warped, owner >= 0
 
@@ -269,10 +271,20 @@ def transfer_colour(source: np.ndarray, target: np.ndarray, source_skin: np.ndar
 
 
 def _local_mean(image: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
-    weights = mask.astype(np.float32)
-    total = cv2.GaussianBlur(image * weights[..., None], (0, 0), sigma)
-    count = cv2.GaussianBlur(weights, (0, 0), sigma)[..., None]
-    return total / np.maximum(count, 1e-6)
+    """Return the Gaussian-weighted mean of `image` over the pixels in `mask`, around every pixel.
+
+    The means vary slowly, so they are computed on a copy shrunk until sigma is SMOOTH_SIGMA_PX:
+    a full-size Gaussian with a sigma of 100 px takes seconds.
+    """
+    height, width = mask.shape
+    scale = min(1.0, SMOOTH_SIGMA_PX / sigma)
+    size = (max(int(round(width * scale)), 1), max(int(round(height * scale)), 1))
+    weights = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    values = cv2.resize(image * mask[..., None], size, interpolation=cv2.INTER_AREA)
+    total = cv2.GaussianBlur(values, (0, 0), sigma * scale)
+    count = cv2.GaussianBlur(weights, (0, 0), sigma * scale)[..., None]
+    mean = total / np.maximum(count, 1e-6)
+    return cv2.resize(mean, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def blend(face: np.ndarray, target: np.ndarray, mask: np.ndarray, face_width: float) -> np.ndarray:
