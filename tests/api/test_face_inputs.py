@@ -49,6 +49,7 @@ SAMPLES = {
     "grayscale-png": lambda: Sample(encode(TARGET.convert("L"), "PNG"), "png", "L"),
     "grayscale-jpeg": lambda: Sample(encode(TARGET.convert("L"), "JPEG", quality=95), "jpg", "L"),
     "rgba-png": lambda: Sample(encode(_rgba(), "PNG"), "png", "RGBA"),
+    "grayscale-alpha-png": lambda: Sample(encode(_rgba().convert("LA"), "PNG"), "png", "LA"),
     "palette-png": lambda: Sample(encode(TARGET.convert("P", palette=Image.Palette.ADAPTIVE), "PNG"), "png", "RGB"),
     "16-bit-png": lambda: Sample(_png_16_bit(), "png", "RGB"),
     "webp": lambda: Sample(encode(TARGET, "WEBP", quality=95), "webp", "RGB"),
@@ -99,7 +100,7 @@ def test_swap_renders_input_format(api, name):
     expected = upright(sample.content)
     assert output.size == expected.size == TARGET.size
     assert output.mode == sample.output_mode
-    if sample.output_mode == "RGBA":
+    if sample.output_mode in ("RGBA", "LA"):
         assert np.array_equal(np.asarray(output.getchannel("A")), np.asarray(expected.getchannel("A")))
 
     face = face_boxes(expected.convert("RGB"))[0]

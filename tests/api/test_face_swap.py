@@ -133,7 +133,7 @@ def test_mapping_of_face_from_other_photo_fails(api):
                    face_mappings=[{"original_face": foreign_face, "new_face": astronaut_path}])
     assert project["status"] == "error", project
     assert project["error"]["code"] == "no_target_face"
-    assert "assets.face_mappings[0].original_face" in project["error"]["message"]
+    assert "assets.face_mappings.0.original_face" in project["error"]["message"]
     assert project["credits_charged"] == 0
 
 
@@ -172,7 +172,7 @@ def test_new_face_without_face_fails(api):
     ])
     assert project["status"] == "error", project
     assert project["error"]["code"] == "no_source_face"
-    assert "assets.face_mappings[0].new_face" in project["error"]["message"]
+    assert "assets.face_mappings.0.new_face" in project["error"]["message"]
 
 
 def _mapping(index: int) -> dict:

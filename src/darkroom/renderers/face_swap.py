@@ -125,7 +125,7 @@ def _mapped_faces(inputs, request: FaceSwapPhotoRequest, target_rgb, target_face
 
     pairs = []
     for index in range(len(mappings)):
-        field = f"assets.face_mappings[{index}].original_face"
+        field = f"assets.face_mappings.{index}.original_face"
         if index not in matched or distances[index, matched[index]] > SAME_PERSON_MAX_DISTANCE:
             raise RenderError(
                 "no_target_face",
@@ -133,17 +133,17 @@ def _mapped_faces(inputs, request: FaceSwapPhotoRequest, target_rgb, target_face
                 "use a face path from face detection of this target image",
             )
         new_face_rgb = rgb_array(inputs[f"assets.face_mappings.{index}.new_face"])
-        new_face = _source_face(new_face_rgb, f"assets.face_mappings[{index}].new_face")
+        new_face = _source_face(new_face_rgb, f"assets.face_mappings.{index}.new_face")
         pairs.append((new_face_rgb, new_face, target_faces[matched[index]]))
     return pairs
 
 
 def _as_output(result: np.ndarray, target: Image.Image) -> Image.Image:
     """Give the result the target's kind: grayscale stays grayscale and the alpha channel is kept."""
-    target_rgb = np.asarray(target.convert("RGB"))
-    if _is_gray(target_rgb):
-        return Image.fromarray(cv2.cvtColor(result, cv2.COLOR_RGB2GRAY), mode="L")
-    output = Image.fromarray(result, mode="RGB")
+    if _is_gray(np.asarray(target.convert("RGB"))):
+        output = Image.fromarray(cv2.cvtColor(result, cv2.COLOR_RGB2GRAY), mode="L")
+    else:
+        output = Image.fromarray(result, mode="RGB")
     if target.mode == "RGBA":
         output.putalpha(target.getchannel("A"))
     return output

@@ -86,8 +86,8 @@ def _check_mappings(mappings: list[FaceMapping] | None) -> None:
     for index, mapping in enumerate(mappings):
         if mapping.original_face in seen:
             raise ValueError(
-                f"face_mappings[{index}].original_face {mapping.original_face!r} is already mapped "
-                f"by face_mappings[{seen[mapping.original_face]}]; map each face once"
+                f"face_mappings.{index}.original_face {mapping.original_face!r} is already mapped "
+                f"by face_mappings.{seen[mapping.original_face]}; map each face once"
             )
         seen[mapping.original_face] = index
 
