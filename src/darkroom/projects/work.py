@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from darkroom.projects import lifecycle
 from darkroom.store.db import Database
-from darkroom.store.models import Project, utcnow
+from darkroom.store.models import Asset, Project, utcnow
 from darkroom.wire.projects import ProjectStatus
 
 logger = logging.getLogger(__name__)
@@ -90,13 +90,23 @@ class ProjectWork:
             project.input_keys = {**project.input_keys, field: key}
             return True
 
-    def complete(self, project_id: str, worker_id: str, output_keys: list[str], result: dict | None = None) -> bool:
+    def complete(self, project_id: str, worker_id: str, output_keys: list[str], result: dict | None = None,
+                 *, assets: Sequence[tuple[str, int]] = ()) -> bool:
+        """Mark the project complete; `assets` ((file_path, size) pairs) become files its account may use as inputs."""
         with self.db.write() as session:
             project = self._rendering(session, project_id, worker_id)
-            return project is not None and lifecycle.transition(
+            completed = project is not None and lifecycle.transition(
                 session, project, COMPLETE, held_by=worker_id,
                 output_keys=output_keys, result=result, progress=1.0, completed_at=utcnow(),
             )
+            if completed:
+                now = utcnow()
+                session.add_all(
+                    Asset(path=path, account_id=project.account_id, source=project.kind, size_bytes=size,
+                          created_at=now, uploaded_at=now)
+                    for path, size in assets
+                )
+            return completed
 
     def fail(self, project_id: str, worker_id: str, code: str, message: str) -> bool:
         """End the project in `error` with a refund."""

@@ -31,6 +31,11 @@ def output_key(project_id: str, index: int) -> str:
     return f"projects/{project_id}/outputs/{project_id}-{index}.png"
 
 
+def asset_key(project_id: str, index: int) -> str:
+    # Magic Hour's face paths: frame 0 (a photo has one frame), then the index of the file.
+    return f"api-assets/{project_id}/0-{index}.png"
+
+
 def new_worker_id(slot_index: int) -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{slot_index}"
 
@@ -147,8 +152,22 @@ class Worker:
         keys = [output_key(claim.id, index) for index in range(len(files["images"]))]
         for key, path in zip(keys, files["images"]):
             self.storage.put_file(key, Path(path))
-        if not self.work.complete(claim.id, worker_id, keys, files.get("result")):
+        assets = self._store_extra_files(claim.id, list(files.get("extra_files", {}).values()))
+        result = files.get("result")
+        if assets:
+            result = {**(result or {}), "asset_paths": [key for key, _ in assets]}
+        if not self.work.complete(claim.id, worker_id, keys, result, assets=assets):
             # Canceled or deleted while the files were written: take them away again.
             self.storage.delete_prefix(f"projects/{claim.id}/outputs/")
+            self.storage.delete_prefix(f"api-assets/{claim.id}/")
             logger.info("project %s was canceled or deleted during its render; outputs removed", claim.id,
                         extra={"project_id": claim.id})
+
+    def _store_extra_files(self, project_id: str, paths: list[str]) -> list[tuple[str, int]]:
+        """Store a render's extra files as assets of the project's account; return (file_path, size) pairs."""
+        assets = []
+        for index, path in enumerate(paths):
+            key = asset_key(project_id, index)
+            self.storage.put_file(key, Path(path))
+            assets.append((key, os.path.getsize(path)))
+        return assets

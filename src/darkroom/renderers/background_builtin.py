@@ -17,7 +17,7 @@ the alpha is then resized to the input, so the cost does not grow with the input
 import cv2
 import numpy as np
 
-from darkroom.renderers.hog_faces import FaceBox, detect_faces
+from darkroom.renderers.faces import FaceBox, detect_faces
 
 WORKING_SIDE_PX = 512
 MATTING_SIDE_PX = 1024
@@ -37,7 +37,8 @@ def estimate_alpha(rgb: np.ndarray, report=lambda fraction: None) -> np.ndarray:
     """Return the subject's alpha (float32, 0..1) for an RGB uint8 image, at the image's size."""
     height, width = rgb.shape[:2]
     small = _resize_to_side(rgb, WORKING_SIDE_PX)
-    faces = detect_faces(small)
+    small_height, small_width = small.shape[:2]
+    faces = [face.clipped(small_width, small_height) for face in detect_faces(small)]
     report(0.2)
 
     seeds = grabcut_seeds(small, faces)
@@ -147,9 +148,9 @@ def _person_seeds(height: int, width: int, faces: list[FaceBox]) -> np.ndarray:
     seeds = np.where(person > 0, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
     seeds[near_person == 0] = cv2.GC_BGD
     for face in faces:
-        centre = (int(face.center_x), (face.top + face.bottom) // 2)
+        centre = (int(face.center[0]), (face.top + face.bottom) // 2)
         cv2.ellipse(seeds, centre, (int(face.width * 0.35), int(face.height * 0.45)), 0, 0, 360, cv2.GC_FGD, -1)
-        neck_left, neck_right = int(face.center_x - face.width / 4), int(face.center_x + face.width / 4)
+        neck_left, neck_right = int(face.center[0] - face.width / 4), int(face.center[0] + face.width / 4)
         seeds[face.bottom : face.bottom + 2 * face.height, max(neck_left, 0) : max(neck_right, 0)] = cv2.GC_FGD
     return seeds
 
@@ -160,7 +161,7 @@ def _draw_person(canvas: np.ndarray, face: FaceBox, height: int) -> None:
     Proportions are in face widths and heights: shoulders reach about 1.9 face widths either side of
     the face centre, one face height below the chin, and the torso widens slightly towards the bottom.
     """
-    fw, fh, cx = face.width, face.height, face.center_x
+    fw, fh, cx = face.width, face.height, face.center[0]
     head_centre = (int(cx), int((face.top + face.bottom) / 2 - 0.1 * fh))
     cv2.ellipse(canvas, head_centre, (int(fw * 0.7), int(fh * 0.9)), 0, 0, 360, 1, -1)
     chin, neck, shoulders = face.bottom + 0.1 * fh, face.bottom + 0.35 * fh, face.bottom + 0.9 * fh

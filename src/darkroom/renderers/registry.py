@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from darkroom.renderers.base import ModelPaths, RenderContext, RenderOutput
+from darkroom.renderers.face_model_files import landmark_model
+from darkroom.wire.faces import FaceDetectionRequest, FaceSwapPhotoRequest
 from darkroom.wire.tools import (
     IMAGE_MODEL_ALIASES,
     IMAGE_MODELS,
@@ -174,6 +176,41 @@ register(
         notes="Every request renders with the one local diffusers pipeline in DARKROOM_IMAGE_MODEL. `model` "
         "is accepted as Magic Hour names it and sets the price, the allowed image_count and the allowed "
         "resolution; it does not choose the pipeline. Resolutions up to 2k are rendered; 4k is rejected.",
+    )
+)
+
+# Magic Hour charges 10 credits per face swap photo and nothing for face detection.
+FACE_SWAP_PHOTO_CREDITS = 10
+FACE_DETECTION_KIND = "face_detection"
+
+register(
+    ToolSpec(
+        slug="face-detection",
+        project_type="FACE_DETECTION",
+        title="Face Detection",
+        request_model=FaceDetectionRequest,
+        price=lambda request: 0,
+        input_paths=lambda request: {"assets.target_file_path": request.assets.target_file_path},
+        renderer="darkroom.renderers.faces:render_detection",
+        price_text="free (0 credits)",
+        image_count=lambda request: 0,
+        kind=FACE_DETECTION_KIND,
+    )
+)
+
+register(
+    ToolSpec(
+        slug="face-swap-photo",
+        project_type="FACE_SWAP",
+        title="Face Swap Photo",
+        request_model=FaceSwapPhotoRequest,
+        price=lambda request: FACE_SWAP_PHOTO_CREDITS,
+        input_paths=lambda request: request.input_paths(),
+        renderer="darkroom.renderers.face_swap:render",
+        price_text=f"{FACE_SWAP_PHOTO_CREDITS} credits per image",
+        required_setting="DARKROOM_LANDMARK_MODEL",
+        required_model=landmark_model,
+        description="an existing dlib 68-point shape predictor file (.dat)",
     )
 )
 

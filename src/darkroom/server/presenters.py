@@ -2,6 +2,7 @@
 
 from darkroom.runtime import Runtime
 from darkroom.store.models import Project
+from darkroom.wire.faces import DetectedFace, FaceDetection
 from darkroom.wire.projects import Download, ImageProject, ProjectError, format_timestamp
 
 
@@ -31,4 +32,19 @@ def image_project(project: Project, runtime: Runtime, base_url: str, queue_posit
         started_at=format_timestamp(project.started_at),
         completed_at=format_timestamp(project.completed_at),
         inputs=project.inputs or {},
+    )
+
+
+def face_detection(project: Project, runtime: Runtime, base_url: str) -> FaceDetection:
+    """Show a face detection task as Magic Hour does: its faces once complete, each with a signed URL."""
+    faces = []
+    if project.status == "complete":
+        for path in (project.result or {}).get("asset_paths", []):
+            signed = runtime.storage.download_url(path, base_url, runtime.settings.download_url_ttl_s)
+            faces.append(DetectedFace(path=path, url=signed.url))
+    error = None
+    if project.status == "error":
+        error = ProjectError(code=project.error_code or "unknown_error", message=project.error_message or "")
+    return FaceDetection(
+        id=project.id, credits_charged=project.credits_charged, status=project.status, faces=faces, error=error
     )

@@ -1,5 +1,15 @@
 """Request and response models shared by the SDK and the server. Pydantic only."""
 
+from darkroom.wire.faces import (
+    DetectedFace,
+    FaceDetection,
+    FaceDetectionAssets,
+    FaceDetectionCreateResponse,
+    FaceDetectionRequest,
+    FaceMapping,
+    FaceSwapPhotoAssets,
+    FaceSwapPhotoRequest,
+)
 from darkroom.wire.files import UploadUrlItem, UploadUrlRequestItem, UploadUrlsRequest, UploadUrlsResponse
 from darkroom.wire.projects import (
     CreateResponse,
@@ -24,8 +34,16 @@ __all__ = [
     "BackgroundRemoverAssets",
     "BackgroundRemoverRequest",
     "CreateResponse",
+    "DetectedFace",
     "Download",
     "ErrorBody",
+    "FaceDetection",
+    "FaceDetectionAssets",
+    "FaceDetectionCreateResponse",
+    "FaceDetectionRequest",
+    "FaceMapping",
+    "FaceSwapPhotoAssets",
+    "FaceSwapPhotoRequest",
     "ImageGeneratorRequest",
     "ImageGeneratorStyle",
     "ImageProject",
