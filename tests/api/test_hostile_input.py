@@ -151,3 +151,10 @@ def test_odd_project_ids_are_404(api, project_id):
     response = api.get(f"/v1/image-projects/{project_id}")
     assert response.status_code == 404
     assert response.json()["message"]
+
+
+def test_unknown_query_parameter_is_422(api):
+    response = api.get("/v1/image-projects", params={"limt": 5})
+    assert response.status_code == 422
+    assert response.json()["field"] == "limt"
+    assert "limit" in response.json()["message"]

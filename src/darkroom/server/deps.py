@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from darkroom.errors import Unauthorized
+from darkroom.errors import InvalidInput, Unauthorized
 from darkroom.projects import accounts
 from darkroom.runtime import Runtime
 
@@ -63,6 +63,25 @@ def current_caller(request: Request, credentials: HTTPAuthorizationCredentials |
         caller = Caller(account_id=account.id, name=account.name)
         cache.put(api_key, caller)
     return caller
+
+
+def reject_unknown_query(request: Request) -> None:
+    """Reject query parameters that the route does not declare, as unknown body fields are rejected."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = {param.alias for param in _all_query_params(dependant)}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise InvalidInput(unknown[0], f"unknown query parameter {unknown[0]!r}; this endpoint takes "
+                           f"{', '.join(sorted(known)) or 'none'}")
+
+
+def _all_query_params(dependant):
+    yield from dependant.query_params
+    for sub in dependant.dependencies:
+        yield from _all_query_params(sub)
 
 
 def base_url(request: Request) -> str:
