@@ -25,6 +25,7 @@ API_KEY_ENV = "DARKROOM_API_KEY"
 BASE_URL_ENV = "DARKROOM_BASE_URL"
 # `darkroom serve` listens here unless told otherwise.
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+DEFAULT_RETRY_POLICY = RetryPolicy()
 
 
 def resolve_settings(token: str | None, base_url: str | None) -> tuple[str, str]:
@@ -90,8 +91,8 @@ class Client:
     """A Darkroom client: `client.v1.<resource>.<method>(...)`, as in the official `magic_hour.Client`.
 
     `token` and `base_url` default to DARKROOM_API_KEY and DARKROOM_BASE_URL (else
-    http://127.0.0.1:8000). `timeout` is the seconds one HTTP request may take. `max_retries`
-    bounds the retries of one request; see RetryPolicy for when a request is retried.
+    http://127.0.0.1:8000). `timeout` is the seconds one HTTP request may take. `retry_policy`
+    says when and how often a failed request is sent again; RetryPolicy(max_retries=0) turns retries off.
     `httpx_client` replaces the client's own httpx.Client, and is then not closed by `close`.
     """
 
@@ -101,14 +102,14 @@ class Client:
         token: str | None = None,
         base_url: str | None = None,
         timeout: float | None = DEFAULT_TIMEOUT_S,
-        max_retries: int = RetryPolicy.max_retries,
+        retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
         httpx_client: httpx.Client | None = None,
     ):
         token, base_url = resolve_settings(token, base_url)
         self._transport = SyncTransport(
             base_url=base_url,
             token=token,
-            policy=RetryPolicy(max_retries=max_retries),
+            policy=retry_policy,
             timeout_s=timeout,
             httpx_client=httpx_client,
         )
@@ -137,14 +138,14 @@ class AsyncClient:
         token: str | None = None,
         base_url: str | None = None,
         timeout: float | None = DEFAULT_TIMEOUT_S,
-        max_retries: int = RetryPolicy.max_retries,
+        retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
         httpx_client: httpx.AsyncClient | None = None,
     ):
         token, base_url = resolve_settings(token, base_url)
         self._transport = AsyncTransport(
             base_url=base_url,
             token=token,
-            policy=RetryPolicy(max_retries=max_retries),
+            policy=retry_policy,
             timeout_s=timeout,
             httpx_client=httpx_client,
         )
