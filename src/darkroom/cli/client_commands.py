@@ -25,8 +25,6 @@ from darkroom.cli.client_output import (
     print_project,
     print_projects,
     print_tools,
-    stderr,
-    stdout,
 )
 from darkroom.client import Client, ImageProjectResult
 from darkroom.client._client import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL
@@ -124,12 +122,12 @@ def run_tool(
 
 def interrupted(project_id: str | None) -> typer.Exit:
     if project_id is None:
-        stderr.print("interrupted", highlight=False)
+        typer.echo("interrupted", err=True)
     else:
-        stderr.print(
-            f"stopped waiting; project {project_id} goes on on the server. "
+        typer.echo(
+            f"stopped waiting; project {project_id} is still on the server. "
             f"Cancel it with: darkroom projects cancel {project_id}",
-            highlight=False,
+            err=True,
         )
     return typer.Exit(int(ExitCode.INTERRUPTED))
 
@@ -137,11 +135,11 @@ def interrupted(project_id: str | None) -> typer.Exit:
 def report(label: str, result: ImageProjectResult) -> None:
     if exit_code_of(result) != ExitCode.OK:
         detail = f" ({result.error.message})" if result.error is not None else ""
-        stderr.print(f"{label} {result.id} ended with {describe(result)}{detail}", highlight=False)
+        typer.echo(f"{label} {result.id} ended with {describe(result)}{detail}", err=True)
         return
-    stdout.print(f"{label} {result.id} {describe(result)}: {result.credits_charged} credits", highlight=False)
+    typer.echo(f"{label} {result.id} {describe(result)}: {result.credits_charged} credits")
     for path in result.downloaded_paths or []:
-        stdout.print(f"saved {path}", highlight=False)
+        typer.echo(f"saved {path}")
 
 
 def upscale(
@@ -312,7 +310,10 @@ def projects_get(
     api_key: ApiKeyOption = None,
     base_url: BaseUrlOption = None,
 ) -> None:
-    """Show a project: status, progress, error and download URLs."""
+    """Show a project: status, progress, error and download URLs.
+
+    With --wait, the exit code says how the project ended: 0 complete, 1 error or canceled.
+    """
     view = ProgressView("project", enabled=wait and not json_output)
     with exit_codes_for_errors(), Client(token=api_key, base_url=base_url) as client:
         try:
@@ -329,6 +330,8 @@ def projects_get(
         print_json(project)
     else:
         print_project(project)
+    if wait:
+        raise typer.Exit(int(exit_code_of(project)))
 
 
 @app_projects.command("list")
@@ -364,7 +367,7 @@ def projects_cancel(
     if json_output:
         print_json(project)
     else:
-        stdout.print(f"project {project.id} {describe(project)}", highlight=False)
+        typer.echo(f"project {project.id} {describe(project)}")
 
 
 @app_projects.command("delete")
@@ -380,7 +383,7 @@ def projects_delete(
     if json_output:
         print_json({"id": project_id, "deleted": True})
     else:
-        stdout.print(f"project {project_id} deleted", highlight=False)
+        typer.echo(f"project {project_id} deleted")
 
 
 def register(app: typer.Typer) -> None:

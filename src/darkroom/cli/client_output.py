@@ -36,7 +36,6 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C; a project that was created goes on rendering on the server
 
 
-stdout = Console()
 stderr = Console(stderr=True)
 
 # The fields of a project that `projects get` shows, in this order.
@@ -57,7 +56,7 @@ PROJECT_FIELDS = (
 
 
 def fail(message: str, code: ExitCode) -> typer.Exit:
-    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(int(code))
 
 
