@@ -1,4 +1,4 @@
-"""A small HTTP server on 127.0.0.1 that answers from a script and counts requests.
+"""A small HTTP server on 127.0.0.1 that responds from a script and counts requests.
 
 Tests use it for what the real server never does on purpose: 429 with Retry-After, 503,
 connections closed without an answer or in the middle of a body, and redirects.
@@ -15,8 +15,8 @@ class Reply:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b"{}"
-    # "reply": send the answer; "close": close the connection without an answer;
-    # "truncate": announce the whole body but send only its first half, then close.
+    # "reply" sends the response. "close" closes the connection without a response.
+    # "truncate" announces the whole body but sends only its first half, then closes.
     action: str = "reply"
 
 
@@ -33,7 +33,7 @@ class Received:
 
 
 class ScriptedServer:
-    """Answers each (method, path) with the next scripted Reply, then with its default reply."""
+    """Responds to each (method, path) with the next scripted Reply, then with its default reply."""
 
     def __init__(self) -> None:
         self.script: dict[tuple[str, str], list[Reply]] = {}

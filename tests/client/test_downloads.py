@@ -116,7 +116,7 @@ def test_download_streams_to_disk(scripted, client, tmp_path):
         tracemalloc.stop()
 
     assert os.path.getsize(paths[0]) == size_bytes
-    # The whole body in memory would take 32 MiB; streaming holds a few chunks at a time.
+    # The whole body in memory would take 32 MiB, but streaming keeps only a few chunks at a time.
     assert peak_bytes < size_bytes / 4
 
 

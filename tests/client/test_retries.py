@@ -97,7 +97,7 @@ def test_retries_stop_after_max_retries(scripted, client):
     assert scripted.count("GET", PROJECT_PATH) == FAST_RETRIES.max_retries + 1
 
 
-def test_post_without_key_is_not_retried_on_503(scripted, client):
+def test_unkeyed_post_503_not_retried(scripted, client):
     scripted.always("POST", CREATE_PATH, json_reply({"message": "busy"}, 503))
 
     with pytest.raises(ApiError) as raised:
@@ -107,7 +107,7 @@ def test_post_without_key_is_not_retried_on_503(scripted, client):
     assert scripted.count("POST", CREATE_PATH) == 1
 
 
-def test_post_without_key_is_not_retried_on_closed_connection(scripted, client):
+def test_unkeyed_post_disconnect_not_retried(scripted, client):
     scripted.always("POST", CREATE_PATH, Reply(action="close"))
 
     with pytest.raises(ApiConnectionError) as raised:
@@ -117,7 +117,7 @@ def test_post_without_key_is_not_retried_on_closed_connection(scripted, client):
     assert scripted.count("POST", CREATE_PATH) == 1
 
 
-def test_post_with_key_is_retried_with_same_key(scripted, client):
+def test_keyed_post_retried_same_key(scripted, client):
     scripted.then("POST", CREATE_PATH, json_reply({"message": "busy"}, 503), Reply(action="close"),
                   json_reply({"message": "slow down"}, 429, {"Retry-After": "0"}))
     scripted.always("POST", CREATE_PATH, json_reply(created_body()))
@@ -130,7 +130,7 @@ def test_post_with_key_is_retried_with_same_key(scripted, client):
     assert {request.headers.get("Idempotency-Key") for request in posts} == {"key-1"}
 
 
-def test_generate_sets_one_key_and_is_retried(scripted, client, tmp_path):
+def test_generate_retries_with_one_key(scripted, client, tmp_path):
     scripted.then("POST", CREATE_PATH, json_reply({"message": "busy"}, 502))
     scripted.always("POST", CREATE_PATH, json_reply(created_body()))
     scripted.always("GET", PROJECT_PATH, json_reply(project_body()))

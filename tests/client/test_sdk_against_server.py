@@ -3,6 +3,7 @@
 import asyncio
 import inspect
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -234,6 +235,7 @@ def test_upload_file_takes_paths_and_file_objects(sdk, api):
     with OBAMA.open("rb") as handle:
         handle.read(100)
         from_handle = sdk.v1.files.upload_file(handle)
+        assert handle.tell() == 100, "the upload leaves the file position where it was"
     from_bytes = sdk.v1.files.upload_file(io.BytesIO(OBAMA.read_bytes()), extension="jpg")
 
     for file_path in (from_str, from_path, from_handle, from_bytes):
@@ -261,6 +263,10 @@ def test_upload_file_rejects_bad_input(sdk, tmp_path):
         sdk.v1.files.upload_file(text_file)
     with pytest.raises(ValueError, match="pass extension="):
         sdk.v1.files.upload_file(io.BytesIO(b"\x89PNG"))
+    read_end, write_end = os.pipe()
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe, pytest.raises(ValueError, match="does not support seek"):
+        sdk.v1.files.upload_file(pipe, extension="png")
 
 
 def test_async_client_runs_a_project(server, tmp_path):

@@ -3,9 +3,14 @@
 They use only the SDK (`darkroom.client`), Typer and rich, so they work with the base install.
 The server and API key come from --base-url and --api-key, else DARKROOM_BASE_URL and DARKROOM_API_KEY.
 
-Exit codes: 0 success, 1 the project ended in error or canceled, 2 usage error (invalid options,
-a missing file, no API key), 3 the server rejected the request, 4 the server could not be
-reached, 5 --timeout passed before the project finished, 130 interrupted.
+Exit codes:
+  0    success
+  1    the project ended in error or canceled
+  2    usage error: invalid options, a missing file, or no API key
+  3    the server rejected the request
+  4    the server could not be reached
+  5    --timeout passed before the project finished
+  130  interrupted
 """
 
 from collections.abc import Callable
@@ -251,7 +256,7 @@ def generate(
     aspect_ratio: Annotated[
         AspectRatio, typer.Option("--aspect-ratio", help="Shape of the images.")
     ] = AspectRatio.square,
-    resolution: Annotated[Resolution | None, typer.Option("--resolution", help="Longest side.")] = None,
+    resolution: Annotated[Resolution | None, typer.Option("--resolution", help="Maximum length of the longest side.")] = None,
     model: Annotated[
         str | None, typer.Option("--model", help="Model name, as Magic Hour names them.")
     ] = None,
@@ -312,7 +317,7 @@ def projects_get(
 ) -> None:
     """Show a project: status, progress, error and download URLs.
 
-    With --wait, the exit code says how the project ended: 0 complete, 1 error or canceled.
+    With --wait, the exit code reports how the project ended: 0 complete, 1 error or canceled.
     """
     view = ProgressView("project", enabled=wait and not json_output)
     with exit_codes_for_errors(), Client(token=api_key, base_url=base_url) as client:

@@ -32,8 +32,8 @@ class ExitCode(IntEnum):
     USAGE = 2  # invalid options or arguments, a missing input file, or no API key
     API_ERROR = 3  # the server rejected the request: bad key, not enough credits, unknown id, invalid field
     CONNECTION_FAILED = 4  # the server could not be reached, after retries
-    TIMED_OUT = 5  # the project did not finish within --timeout; it goes on rendering on the server
-    INTERRUPTED = 130  # Ctrl-C; a project that was created goes on rendering on the server
+    TIMED_OUT = 5  # the project did not finish within --timeout, and it keeps rendering on the server
+    INTERRUPTED = 130  # Ctrl-C; a project that was already created keeps rendering on the server
 
 
 stderr = Console(stderr=True)
@@ -74,7 +74,7 @@ def exit_codes_for_errors() -> Iterator[None]:
     except ProjectFailed as error:
         raise fail(str(error), ExitCode.RENDER_FAILED) from None
     except pydantic.ValidationError as error:
-        # A ValidationError is a ValueError, so it is caught first: it means the server's answer was not understood.
+        # A ValidationError is a ValueError, so it is caught first: the server's response had an unexpected shape.
         raise fail(
             f"the server's response did not have the expected shape: {error}", ExitCode.API_ERROR
         ) from None

@@ -23,7 +23,7 @@ from darkroom.client._transport import DEFAULT_TIMEOUT_S, AsyncTransport, RetryP
 
 API_KEY_ENV = "DARKROOM_API_KEY"
 BASE_URL_ENV = "DARKROOM_BASE_URL"
-# `darkroom serve` listens here unless told otherwise.
+# `darkroom serve` listens here unless configured otherwise.
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_RETRY_POLICY = RetryPolicy()
 
@@ -92,7 +92,7 @@ class Client:
 
     `token` and `base_url` default to DARKROOM_API_KEY and DARKROOM_BASE_URL (else
     http://127.0.0.1:8000). `timeout` is the seconds one HTTP request may take. `retry_policy`
-    says when and how often a failed request is sent again; RetryPolicy(max_retries=0) turns retries off.
+    sets when and how often a failed request is sent again; RetryPolicy(max_retries=0) turns retries off.
     `httpx_client` replaces the client's own httpx.Client, and is then not closed by `close`.
     """
 

@@ -1,8 +1,8 @@
 """Exceptions of the SDK. Every error that the SDK raises is a ClientError.
 
 ClientError
- +-- ApiError              the server answered with an error status, or a download URL redirected
- +-- ApiConnectionError    no answer: the connection failed or timed out, after the retries
+ +-- ApiError              the server responded with an error status or a redirect
+ +-- ApiConnectionError    no response: the connection failed or timed out, after the retries
  +-- ProjectFailed         the project ended as `error` or `canceled`
  +-- WaitTimeout           the project was not finished when the wait's timeout passed
 
@@ -25,7 +25,7 @@ class ClientError(Exception):
 
 
 class ApiError(ClientError):
-    """The server answered with a status that is not a success.
+    """The server responded with a status that is not a success.
 
     `message` is the server's `message` field when the body is JSON, else an excerpt of the body.
     `body` is the decoded JSON body, or None when the body is not JSON.

@@ -60,20 +60,26 @@ class UploadSource:
         name = getattr(file, "name", None)
         if extension is None and not isinstance(name, str):
             raise ValueError(
-                "cannot tell the image type of a file object without a name: pass extension='png' or similar"
+                "the image type of a file object without a name is unknown: pass extension='png' or similar"
             )
-        size_bytes = file.seek(0, os.SEEK_END)
-        return cls(None, file, _image_extension(extension or Path(name).suffix, str(name)), size_bytes)
+        return cls(None, file, _image_extension(extension or Path(name).suffix, str(name)), _stream_size(file))
 
     def chunks(self) -> Iterator[bytes]:
-        """Yield the file's bytes from the start; every call starts over, so a retry sends the whole file."""
+        """Yield the file's bytes from the start; every call starts over, so a retry sends the whole file.
+
+        An open file is left at the position it had before.
+        """
         if self.path is not None:
             with self.path.open("rb") as handle:
                 yield from iter(lambda: handle.read(CHUNK_BYTES), b"")
             return
         assert self.handle is not None
+        position = self.handle.tell()
         self.handle.seek(0)
-        yield from iter(lambda: self.handle.read(CHUNK_BYTES), b"")
+        try:
+            yield from iter(lambda: self.handle.read(CHUNK_BYTES), b"")
+        finally:
+            self.handle.seek(position)
 
     async def async_chunks(self) -> AsyncIterator[bytes]:
         # NOTE: reads block the event loop for one chunk at a time; a local disk read of 1 MiB is short.
@@ -84,12 +90,23 @@ class UploadSource:
         return {"Content-Length": str(self.size_bytes)}
 
 
+def _stream_size(file: IO[bytes]) -> int:
+    """Return the size of a seekable binary file, and leave its position where it was."""
+    try:
+        position = file.tell()
+        size_bytes = file.seek(0, os.SEEK_END)
+        file.seek(position)
+    except (OSError, AttributeError) as error:
+        raise ValueError(f"cannot upload a file object that does not support seek ({error}): pass a path") from None
+    return size_bytes
+
+
 def _image_extension(suffix: str, name: str) -> str:
     extension = suffix.lower().lstrip(".")
     if extension not in IMAGE_EXTENSIONS:
         shown = f"extension {extension!r}" if extension else "no extension"
         raise ValueError(
-            f"cannot upload {name!r}: {shown} is not an image type the server takes; "
+            f"cannot upload {name!r}: {shown} is not an image type the server accepts; "
             f"use one of {', '.join(IMAGE_EXTENSIONS)}"
         )
     return extension

@@ -33,7 +33,7 @@ ProgressCallback = Callable[[ImageProject], None]
 
 @dataclass(frozen=True)
 class GenerateOptions:
-    """What `generate` does after the create: wait, download, and raise on a failed project."""
+    """Options of `generate` for the steps after the create: wait, download, and raise on a failed project."""
 
     wait_for_completion: bool = True
     download_outputs: bool = True

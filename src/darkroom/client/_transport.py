@@ -4,7 +4,7 @@ One httpx client carries both the API calls and the file transfers. The API key 
 requests to the API's base URL, never to upload or download URLs, which carry their own signature
 (an S3 presigned URL rejects a request that also has an Authorization header).
 
-No request follows a redirect: Darkroom answers API calls, uploads and downloads directly, so a
+No request follows a redirect: Darkroom responds to API calls, uploads and downloads directly, so a
 redirect means a misconfigured proxy or a URL that is not Darkroom's, and it becomes an ApiError.
 """
 
@@ -51,7 +51,7 @@ MAYBE_SENT_ERRORS = (
 class RetryPolicy:
     """When and how long to wait before sending a failed request again.
 
-    A request is retried after a connection error, a 429 or a 5xx answer, at most `max_retries`
+    A request is retried after a connection error, a 429 or a 5xx response, at most `max_retries`
     times. The wait doubles from `backoff_s` up to `max_backoff_s`, with random jitter so that many
     clients do not retry in step. A 429 or 503 with `Retry-After` waits as long as the header says,
     up to `max_retry_after_s`.
@@ -76,7 +76,7 @@ class RetryPolicy:
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Return the seconds that a Retry-After header asks for: delay-seconds or an HTTP date (RFC 9110 10.2.3)."""
+    """Return the seconds that a Retry-After header requests: delay-seconds or an HTTP date (RFC 9110 10.2.3)."""
     if not value:
         return None
     value = value.strip()
@@ -195,7 +195,7 @@ class SyncTransport(_TransportBase):
             self.http.close()
 
     def request(self, method: str, path: str, *, retry_safe: bool = False, **kwargs: Any) -> httpx.Response:
-        """Send an API request with retries; raise ApiError unless the answer is a success."""
+        """Send an API request with retries; raise ApiError unless the response is a success."""
         return self.send(lambda: self.api_request(method, path, **kwargs), retry_safe=retry_safe)
 
     def send(
@@ -264,7 +264,7 @@ class AsyncTransport(_TransportBase):
     async def request(
         self, method: str, path: str, *, retry_safe: bool = False, **kwargs: Any
     ) -> httpx.Response:
-        """Send an API request with retries; raise ApiError unless the answer is a success."""
+        """Send an API request with retries; raise ApiError unless the response is a success."""
         return await self.send(lambda: self.api_request(method, path, **kwargs), retry_safe=retry_safe)
 
     async def send(

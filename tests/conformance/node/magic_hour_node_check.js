@@ -1,8 +1,8 @@
 // Drives the official Magic Hour Node SDK (npm `magic-hour`) against a Darkroom server, unchanged:
 // upload a photo, create an upscale, wait and download it, get it, delete it, and provoke a 422.
 // Usage: node magic_hour_node_check.js SDK_FOLDER BASE_URL API_KEY IMAGE DOWNLOAD_FOLDER REPORT_FILE
-// It writes one JSON object with what each step returned to REPORT_FILE, because the SDK logs to
-// stdout; the Python test checks it.
+// It writes what each step returned to REPORT_FILE as one JSON object, which the Python test checks.
+// The report goes to a file because the SDK logs to stdout.
 
 const fs = require("fs");
 const path = require("path");
