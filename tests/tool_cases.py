@@ -71,3 +71,4 @@ def enabled_tools(api) -> dict[str, dict]:
     response = api.get("/v1/tools")
     response.raise_for_status()
     return {tool["slug"]: tool for tool in response.json()["data"] if tool["enabled"]}
+

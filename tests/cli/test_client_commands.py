@@ -26,7 +26,7 @@ def run_darkroom(server, *args: str, api_key: str | None = None, env: dict | Non
     full_env.update(env or {})
     launcher = [sys.executable, str(BLOCKER), "-m"] if blocked else [sys.executable, "-m"]
     return subprocess.run([*launcher, "darkroom", *args], env=full_env, capture_output=True, text=True,
-                          timeout=120, cwd=REPO_ROOT)
+                          check=False, timeout=120, cwd=REPO_ROOT)
 
 
 @pytest.fixture(scope="module")
@@ -230,6 +230,19 @@ def test_tool_command_saves_images(slug, args, server, api, tmp_path):
     result = json.loads(ran.stdout)
     assert len(result["downloaded_paths"]) == result["image_count"]
     for path in result["downloaded_paths"]:
+        with Image.open(path) as image:
+            image.verify()
+
+
+@pytest.mark.slow
+def test_generate_saves_count_images(generator_server, tmp_path):
+    ran = run_darkroom(generator_server, "generate", "a red apple on a table", "--count", "2",
+                       "--resolution", "640px", "-o", str(tmp_path))
+
+    assert ran.returncode == OK, ran.stderr
+    saved = re.findall(r"^saved (.+)$", ran.stdout, re.MULTILINE)
+    assert len(saved) == 2
+    for path in saved:
         with Image.open(path) as image:
             image.verify()
 

@@ -8,6 +8,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 
 @dataclass
@@ -59,7 +60,7 @@ class ScriptedServer:
     def count(self, method: str, path: str) -> int:
         return sum(1 for request in self.received if request.method == method and request.path == path)
 
-    def __enter__(self) -> "ScriptedServer":
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

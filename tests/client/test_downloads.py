@@ -3,6 +3,7 @@
 import asyncio
 import os
 import tracemalloc
+from pathlib import Path
 
 import pytest
 from scripted_server import Reply, ScriptedServer, json_reply
@@ -91,7 +92,7 @@ def test_download_retries_cut_body(scripted, client, tmp_path):
 
     assert scripted.count("GET", PNG_PATH) == 2
     assert os.listdir(tmp_path) == ["p1-0.png"]
-    assert open(paths[0], "rb").read() == CONTENT
+    assert Path(paths[0]).read_bytes() == CONTENT
 
 
 def test_download_cut_every_time_leaves_no_file(scripted, client, tmp_path):
@@ -159,4 +160,4 @@ def test_async_download_never_overwrites(scripted, tmp_path):
     paths = asyncio.run(run())
 
     assert paths == [str(tmp_path / "new" / "p1-0.png"), str(tmp_path / "new" / "p1-0-1.png")]
-    assert all(open(path, "rb").read() == CONTENT for path in paths)
+    assert all(Path(path).read_bytes() == CONTENT for path in paths)

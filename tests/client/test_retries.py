@@ -3,8 +3,8 @@
 import asyncio
 import logging
 import re
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -156,9 +156,11 @@ def test_client_errors_are_not_retried(scripted, client):
 def test_refused_connection_is_retried_then_raised():
     with ScriptedServer() as stopped:
         url = stopped.url
-    with Client(token="dk_test", base_url=url, retry_policy=FAST_RETRIES) as sdk:
-        with pytest.raises(ApiConnectionError) as raised:
-            sdk.v1.ai_image_upscaler.create(**UPSCALE)
+    with (
+        Client(token="dk_test", base_url=url, retry_policy=FAST_RETRIES) as sdk,
+        pytest.raises(ApiConnectionError) as raised,
+    ):
+        sdk.v1.ai_image_upscaler.create(**UPSCALE)
 
     # A refused connection sent nothing, so even a POST without a key is retried.
     assert raised.value.attempts == FAST_RETRIES.max_retries + 1
@@ -219,7 +221,7 @@ def test_async_client_retries_like_sync(scripted):
 
 
 def test_retry_after_forms():
-    in_ten_seconds = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=10), usegmt=True)
+    in_ten_seconds = format_datetime(datetime.now(UTC) + timedelta(seconds=10), usegmt=True)
 
     assert parse_retry_after("7") == 7.0
     assert 8.0 <= parse_retry_after(in_ten_seconds) <= 10.0

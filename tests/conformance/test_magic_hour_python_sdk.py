@@ -123,3 +123,19 @@ def test_official_sdk_swaps_mapped_face(api, magic_hour, tmp_path):
 
     assert result.status == "complete", result.error
     assert_images(result.downloaded_paths)
+
+
+@pytest.mark.slow
+def test_official_sdk_generates_image(generator_server, monkeypatch, tmp_path):
+    monkeypatch.setenv("MAGIC_HOUR_POLL_INTERVAL", "0.1")
+    magic_hour = MagicHourClient(token=generator_server.api_key, base_url=generator_server.url)
+
+    result = magic_hour.v1.ai_image_generator.generate(
+        image_count=1, style={"prompt": "a red apple on a table"}, aspect_ratio="1:1", resolution="640px",
+        download_directory=str(tmp_path),
+    )
+
+    assert result.status == "complete", result.error
+    assert result.type_ == "AI_IMAGE"
+    assert len(result.downloaded_paths) == 1
+    assert_images(result.downloaded_paths)
