@@ -9,18 +9,47 @@ import importlib.abc
 import runpy
 import sys
 
-BLOCKED = frozenset({
-    "fastapi", "starlette", "uvicorn", "pydantic_settings", "sqlalchemy", "alembic", "numpy", "PIL",
-    "pillow_heif", "cv2", "dlib", "face_recognition_models", "pymatting", "rembg", "onnxruntime", "torch",
-    "torchvision", "diffusers", "transformers", "accelerate", "safetensors", "spandrel", "celery", "redis",
-    "psycopg", "boto3", "botocore", "skimage", "scipy",
-})
+BLOCKED = frozenset(
+    {
+        "fastapi",
+        "starlette",
+        "uvicorn",
+        "pydantic_settings",
+        "sqlalchemy",
+        "alembic",
+        "numpy",
+        "PIL",
+        "pillow_heif",
+        "cv2",
+        "dlib",
+        "face_recognition_models",
+        "pymatting",
+        "rembg",
+        "onnxruntime",
+        "torch",
+        "torchvision",
+        "diffusers",
+        "transformers",
+        "accelerate",
+        "safetensors",
+        "spandrel",
+        "celery",
+        "redis",
+        "psycopg",
+        "boto3",
+        "botocore",
+        "skimage",
+        "scipy",
+    }
+)
 
 
 class BlockServerPackages(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         if fullname.split(".")[0] in BLOCKED:
-            raise ModuleNotFoundError(f"{fullname} is blocked: it belongs to the server install", name=fullname)
+            raise ModuleNotFoundError(
+                f"{fullname} is blocked: it belongs to the server install", name=fullname
+            )
 
 
 def main() -> None:

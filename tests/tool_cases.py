@@ -30,7 +30,9 @@ class ToolCase:
 
     def with_files(self, uploaded: dict[str, str]) -> dict[str, Any]:
         """Return the arguments with each local file replaced by `uploaded[field]`."""
-        arguments = {key: (dict(value) if isinstance(value, dict) else value) for key, value in self.arguments.items()}
+        arguments = {
+            key: (dict(value) if isinstance(value, dict) else value) for key, value in self.arguments.items()
+        }
         for name in self.file_fields:
             arguments["assets"][name] = uploaded[name]
         return arguments
@@ -47,14 +49,29 @@ TOOL_CASES = {
             {"assets": {"image_file_path": str(OBAMA)}, "scale_factor": 2, "style": {"mode": "preserve"}},
             ("image_file_path",),
         ),
-        ToolCase("image-background-remover", {"assets": {"image_file_path": str(OBAMA)}}, ("image_file_path",)),
+        ToolCase(
+            "image-background-remover", {"assets": {"image_file_path": str(OBAMA)}}, ("image_file_path",)
+        ),
         ToolCase(
             "face-swap-photo",
-            {"assets": {"face_swap_mode": "all-faces", "source_file_path": str(BIDEN), "target_file_path": str(OBAMA)}},
+            {
+                "assets": {
+                    "face_swap_mode": "all-faces",
+                    "source_file_path": str(BIDEN),
+                    "target_file_path": str(OBAMA),
+                }
+            },
             ("source_file_path", "target_file_path"),
         ),
-        ToolCase("ai-image-generator", {"image_count": 1, "style": {"prompt": "a red apple on a table"},
-                                        "aspect_ratio": "1:1", "resolution": "640px"}),
+        ToolCase(
+            "ai-image-generator",
+            {
+                "image_count": 1,
+                "style": {"prompt": "a red apple on a table"},
+                "aspect_ratio": "1:1",
+                "resolution": "640px",
+            },
+        ),
     )
 }
 
@@ -71,4 +88,3 @@ def enabled_tools(api) -> dict[str, dict]:
     response = api.get("/v1/tools")
     response.raise_for_status()
     return {tool["slug"]: tool for tool in response.json()["data"] if tool["enabled"]}
-

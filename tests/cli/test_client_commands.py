@@ -18,15 +18,28 @@ BLOCKER = REPO_ROOT / "tests" / "server_packages_blocked.py"
 OK, RENDER_FAILED, USAGE, API_ERROR, CONNECTION_FAILED, TIMED_OUT = 0, 1, 2, 3, 4, 5
 
 
-def run_darkroom(server, *args: str, api_key: str | None = None, env: dict | None = None,
-                 blocked: bool = False, timeout_s: float = 120) -> subprocess.CompletedProcess:
+def run_darkroom(
+    server,
+    *args: str,
+    api_key: str | None = None,
+    env: dict | None = None,
+    blocked: bool = False,
+    timeout_s: float = 120,
+) -> subprocess.CompletedProcess:
     """Run `darkroom ARGS` with the server's URL and key in the environment."""
     full_env = {key: value for key, value in os.environ.items() if not key.startswith("DARKROOM_")}
     full_env.update({"DARKROOM_BASE_URL": server.url, "DARKROOM_API_KEY": api_key or server.api_key})
     full_env.update(env or {})
     launcher = [sys.executable, str(BLOCKER), "-m"] if blocked else [sys.executable, "-m"]
-    return subprocess.run([*launcher, "darkroom", *args], env=full_env, capture_output=True, text=True,
-                          check=False, timeout=timeout_s, cwd=REPO_ROOT)
+    return subprocess.run(
+        [*launcher, "darkroom", *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout_s,
+        cwd=REPO_ROOT,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +179,9 @@ def test_timeout_exits_5_and_shows_queue(idle_server, tmp_path):
     # Rich draws live progress only on a terminal; these variables make it draw into the pipe.
     terminal = {"TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1", "COLUMNS": "200"}
 
-    ran = run_darkroom(idle_server, "upscale", str(OBAMA), "--timeout", "1", "-o", str(tmp_path), env=terminal)
+    ran = run_darkroom(
+        idle_server, "upscale", str(OBAMA), "--timeout", "1", "-o", str(tmp_path), env=terminal
+    )
 
     assert ran.returncode == TIMED_OUT
     assert re.search(r"queued, (next in line|\d+ ahead)", ran.stderr)
@@ -217,7 +232,10 @@ def test_tools_lists_upscaler(server):
         ("image-background-remover", ["remove-background", str(OBAMA)]),
         ("image-background-remover", ["remove-background", str(OBAMA), "--background", str(BIDEN)]),
         ("face-swap-photo", ["face-swap", "--source", str(BIDEN), "--target", str(OBAMA)]),
-        ("ai-image-generator", ["generate", "a red apple on a table", "--count", "2", "--resolution", "640px"]),
+        (
+            "ai-image-generator",
+            ["generate", "a red apple on a table", "--count", "2", "--resolution", "640px"],
+        ),
     ],
 )
 def test_tool_command_saves_images(slug, args, server, api, tmp_path):
@@ -237,8 +255,18 @@ def test_tool_command_saves_images(slug, args, server, api, tmp_path):
 @pytest.mark.slow
 def test_generate_saves_count_images(generator_server, tmp_path):
     # Two images of the tiny pipeline took 80 to 120 s on two busy CPU cores.
-    ran = run_darkroom(generator_server, "generate", "a red apple on a table", "--count", "2",
-                       "--resolution", "640px", "-o", str(tmp_path), timeout_s=280)
+    ran = run_darkroom(
+        generator_server,
+        "generate",
+        "a red apple on a table",
+        "--count",
+        "2",
+        "--resolution",
+        "640px",
+        "-o",
+        str(tmp_path),
+        timeout_s=280,
+    )
 
     assert ran.returncode == OK, ran.stderr
     saved = re.findall(r"^saved (.+)$", ran.stdout, re.MULTILINE)

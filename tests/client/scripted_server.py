@@ -43,7 +43,9 @@ class ScriptedServer:
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -73,7 +75,9 @@ class ScriptedServer:
             queue = self.script.get((method, path))
             if queue:
                 return queue.pop(0)
-            return self.defaults.get((method, path), json_reply({"message": f"nothing scripted for {method} {path}"}, 404))
+            return self.defaults.get(
+                (method, path), json_reply({"message": f"nothing scripted for {method} {path}"}, 404)
+            )
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self

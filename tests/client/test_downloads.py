@@ -18,9 +18,17 @@ CONTENT = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64
 
 def project_with(*urls: str) -> ImageProject:
     return ImageProject(
-        id="p1", name=None, status="complete", type="IMAGE_UPSCALER", image_count=len(urls),
-        created_at="2026-01-01T00:00:00.000Z", enabled=True, credits_charged=50, total_frame_cost=50,
-        downloads=[{"url": url, "expires_at": "2026-01-02T00:00:00.000Z"} for url in urls], error=None,
+        id="p1",
+        name=None,
+        status="complete",
+        type="IMAGE_UPSCALER",
+        image_count=len(urls),
+        created_at="2026-01-01T00:00:00.000Z",
+        enabled=True,
+        credits_charged=50,
+        total_frame_cost=50,
+        downloads=[{"url": url, "expires_at": "2026-01-02T00:00:00.000Z"} for url in urls],
+        error=None,
     )
 
 
@@ -76,7 +84,9 @@ def test_download_does_not_follow_redirect(scripted, client, tmp_path):
 
 
 def test_download_error_leaves_no_file(scripted, client, tmp_path):
-    scripted.always("GET", PNG_PATH, json_reply({"message": "The URL signature is invalid or has expired"}, 403))
+    scripted.always(
+        "GET", PNG_PATH, json_reply({"message": "The URL signature is invalid or has expired"}, 403)
+    )
 
     with pytest.raises(ApiError, match="signature is invalid"):
         client.v1.image_projects.download(project_with(scripted.url + PNG_PATH), tmp_path)

@@ -31,8 +31,14 @@ def test_sdk_imports_without_server_packages(tmp_path):
     script = tmp_path / "import_sdk.py"
     script.write_text(CHECK)
 
-    ran = subprocess.run([sys.executable, str(BLOCKER), str(script)], capture_output=True, text=True, check=False,
-                         timeout=60, cwd=REPO_ROOT)
+    ran = subprocess.run(
+        [sys.executable, str(BLOCKER), str(script)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        cwd=REPO_ROOT,
+    )
 
     assert ran.returncode == 0, ran.stderr
     loaded = set(ran.stdout.split())
@@ -45,10 +51,14 @@ def test_sdk_modules_import_only_wire_of_darkroom():
         "import sys, darkroom.client\n"
         "print(' '.join(sorted(name for name in sys.modules if name.startswith('darkroom'))))"
     )
-    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60,
-                         cwd=REPO_ROOT)
+    ran = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60, cwd=REPO_ROOT
+    )
 
     assert ran.returncode == 0, ran.stderr
-    outside = [name for name in ran.stdout.split()
-               if not name.startswith(("darkroom.client", "darkroom.wire")) and name != "darkroom"]
+    outside = [
+        name
+        for name in ran.stdout.split()
+        if not name.startswith(("darkroom.client", "darkroom.wire")) and name != "darkroom"
+    ]
     assert outside == []

@@ -21,9 +21,17 @@ UPSCALE = {"assets": {"image_file_path": "api-assets/a.png"}, "scale_factor": 2}
 
 def project_body(project_id: str = "p1", status: str = "complete") -> dict:
     return {
-        "id": project_id, "name": None, "status": status, "type": "IMAGE_UPSCALER", "image_count": 1,
-        "created_at": "2026-01-01T00:00:00.000Z", "enabled": True, "credits_charged": 50,
-        "total_frame_cost": 50, "downloads": [], "error": None,
+        "id": project_id,
+        "name": None,
+        "status": status,
+        "type": "IMAGE_UPSCALER",
+        "image_count": 1,
+        "created_at": "2026-01-01T00:00:00.000Z",
+        "enabled": True,
+        "credits_charged": 50,
+        "total_frame_cost": 50,
+        "downloads": [],
+        "error": None,
     }
 
 
@@ -45,8 +53,11 @@ def client(scripted):
 
 def retry_delays(caplog) -> list[float]:
     """Return the delays that the SDK logged before each retry, in seconds."""
-    return [float(re.search(r" in ([0-9.]+) s", record.getMessage()).group(1)) for record in caplog.records
-            if record.name == "darkroom.client" and "retrying" in record.getMessage()]
+    return [
+        float(re.search(r" in ([0-9.]+) s", record.getMessage()).group(1))
+        for record in caplog.records
+        if record.name == "darkroom.client" and "retrying" in record.getMessage()
+    ]
 
 
 def test_get_waits_as_retry_after_says(scripted, client, caplog):
@@ -62,7 +73,9 @@ def test_get_waits_as_retry_after_says(scripted, client, caplog):
 
 
 def test_get_retries_503_until_success(scripted, client):
-    scripted.then("GET", PROJECT_PATH, json_reply({"message": "busy"}, 503), json_reply({"message": "busy"}, 503))
+    scripted.then(
+        "GET", PROJECT_PATH, json_reply({"message": "busy"}, 503), json_reply({"message": "busy"}, 503)
+    )
     scripted.always("GET", PROJECT_PATH, json_reply(project_body()))
 
     assert client.v1.image_projects.get("p1").id == "p1"
@@ -118,8 +131,13 @@ def test_unkeyed_post_disconnect_not_retried(scripted, client):
 
 
 def test_keyed_post_retried_same_key(scripted, client):
-    scripted.then("POST", CREATE_PATH, json_reply({"message": "busy"}, 503), Reply(action="close"),
-                  json_reply({"message": "slow down"}, 429, {"Retry-After": "0"}))
+    scripted.then(
+        "POST",
+        CREATE_PATH,
+        json_reply({"message": "busy"}, 503),
+        Reply(action="close"),
+        json_reply({"message": "slow down"}, 429, {"Retry-After": "0"}),
+    )
     scripted.always("POST", CREATE_PATH, json_reply(created_body()))
 
     created = client.v1.ai_image_upscaler.create(**UPSCALE, idempotency_key="key-1")
@@ -138,7 +156,9 @@ def test_generate_retries_with_one_key(scripted, client, tmp_path):
     result = client.v1.ai_image_upscaler.generate(**UPSCALE, download_directory=tmp_path)
 
     assert result.status == "complete"
-    keys = [request.headers.get("Idempotency-Key") for request in scripted.received if request.path == CREATE_PATH]
+    keys = [
+        request.headers.get("Idempotency-Key") for request in scripted.received if request.path == CREATE_PATH
+    ]
     assert len(keys) == 2
     assert keys[0] is not None
     assert keys[0] == keys[1]
@@ -179,7 +199,9 @@ def test_api_error_carries_response(scripted, client):
     assert error.message == "scale_factor must be 2 or 4, got 3"
     assert error.body == {"message": "scale_factor must be 2 or 4, got 3"}
     assert isinstance(error.response, httpx.Response)
-    assert str(error) == f"POST {scripted.url}{CREATE_PATH} failed with 422: scale_factor must be 2 or 4, got 3"
+    assert (
+        str(error) == f"POST {scripted.url}{CREATE_PATH} failed with 422: scale_factor must be 2 or 4, got 3"
+    )
 
 
 def test_api_error_of_non_json_body(scripted, client):

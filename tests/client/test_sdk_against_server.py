@@ -96,7 +96,9 @@ def test_check_result_returns_failed_project(sdk):
 
 
 def test_wait_times_out_with_last_status(idle_sdk):
-    created = idle_sdk.v1.ai_image_upscaler.create(assets={"image_file_path": UNREACHABLE_INPUT}, scale_factor=2)
+    created = idle_sdk.v1.ai_image_upscaler.create(
+        assets={"image_file_path": UNREACHABLE_INPUT}, scale_factor=2
+    )
 
     with pytest.raises(WaitTimeout) as raised:
         idle_sdk.v1.image_projects.wait(created.id, timeout_s=0.3, poll_interval_s=0.1)
@@ -109,12 +111,18 @@ def test_wait_times_out_with_last_status(idle_sdk):
 
 
 def test_wait_reports_queue_position(idle_sdk):
-    first = idle_sdk.v1.ai_image_upscaler.create(assets={"image_file_path": UNREACHABLE_INPUT}, scale_factor=2)
-    second = idle_sdk.v1.ai_image_upscaler.create(assets={"image_file_path": UNREACHABLE_INPUT}, scale_factor=2)
+    first = idle_sdk.v1.ai_image_upscaler.create(
+        assets={"image_file_path": UNREACHABLE_INPUT}, scale_factor=2
+    )
+    second = idle_sdk.v1.ai_image_upscaler.create(
+        assets={"image_file_path": UNREACHABLE_INPUT}, scale_factor=2
+    )
     seen = []
 
     with pytest.raises(WaitTimeout):
-        idle_sdk.v1.image_projects.wait(second.id, timeout_s=0.2, poll_interval_s=0.05, on_progress=seen.append)
+        idle_sdk.v1.image_projects.wait(
+            second.id, timeout_s=0.2, poll_interval_s=0.05, on_progress=seen.append
+        )
 
     position_of_first = idle_sdk.v1.image_projects.get(first.id).queue_position
     assert len(seen) == 1, "an unchanged project is reported once"
@@ -124,7 +132,9 @@ def test_wait_reports_queue_position(idle_sdk):
 
 
 def test_cancel_refunds_and_cannot_repeat(idle_sdk):
-    created = idle_sdk.v1.ai_image_upscaler.create(assets={"image_file_path": UNREACHABLE_INPUT}, scale_factor=2)
+    created = idle_sdk.v1.ai_image_upscaler.create(
+        assets={"image_file_path": UNREACHABLE_INPUT}, scale_factor=2
+    )
 
     canceled = idle_sdk.v1.image_projects.cancel(created.id)
 
@@ -137,7 +147,9 @@ def test_cancel_refunds_and_cannot_repeat(idle_sdk):
 
 
 def test_wait_on_canceled_project_returns_it(idle_sdk):
-    created = idle_sdk.v1.ai_image_upscaler.create(assets={"image_file_path": UNREACHABLE_INPUT}, scale_factor=2)
+    created = idle_sdk.v1.ai_image_upscaler.create(
+        assets={"image_file_path": UNREACHABLE_INPUT}, scale_factor=2
+    )
     idle_sdk.v1.image_projects.cancel(created.id)
 
     assert idle_sdk.v1.image_projects.wait(created.id, timeout_s=5).status == "canceled"
@@ -146,7 +158,9 @@ def test_wait_on_canceled_project_returns_it(idle_sdk):
 
 
 def test_delete_queued_project(idle_sdk):
-    created = idle_sdk.v1.ai_image_upscaler.create(assets={"image_file_path": UNREACHABLE_INPUT}, scale_factor=2)
+    created = idle_sdk.v1.ai_image_upscaler.create(
+        assets={"image_file_path": UNREACHABLE_INPUT}, scale_factor=2
+    )
 
     assert idle_sdk.v1.image_projects.delete(created.id) is None
 
@@ -173,7 +187,9 @@ def test_list_pages_newest_first(idle_sdk):
 
 
 def test_list_filters_by_status(idle_sdk):
-    created = idle_sdk.v1.ai_image_upscaler.create(assets={"image_file_path": UNREACHABLE_INPUT}, scale_factor=2)
+    created = idle_sdk.v1.ai_image_upscaler.create(
+        assets={"image_file_path": UNREACHABLE_INPUT}, scale_factor=2
+    )
 
     queued = idle_sdk.v1.image_projects.list(status="queued", limit=100)
     idle_sdk.v1.image_projects.cancel(created.id)
@@ -241,7 +257,9 @@ def test_upload_file_takes_paths_and_file_objects(sdk, api):
     for file_path in (from_str, from_path, from_handle, from_bytes):
         assert file_path.startswith("api-assets/")
         assert file_path.endswith(".jpg")
-        created = api.post("/v1/ai-image-upscaler", json={"assets": {"image_file_path": file_path}, "scale_factor": 2})
+        created = api.post(
+            "/v1/ai-image-upscaler", json={"assets": {"image_file_path": file_path}, "scale_factor": 2}
+        )
         assert created.status_code == 200, created.text
         api.delete(f"/v1/image-projects/{created.json()['id']}")
 
@@ -277,8 +295,9 @@ def test_async_client_runs_a_project(server, tmp_path):
             await client.v1.image_projects.delete(result.id)
             deleted = await client.v1.image_projects.get(result.id)
             with pytest.raises(ProjectFailed):
-                await client.v1.ai_image_upscaler.generate(assets={"image_file_path": UNREACHABLE_INPUT},
-                                                           scale_factor=2)
+                await client.v1.ai_image_upscaler.generate(
+                    assets={"image_file_path": UNREACHABLE_INPUT}, scale_factor=2
+                )
             return result, listed, deleted
 
     result, listed, deleted = asyncio.run(run())
@@ -303,8 +322,10 @@ def test_sync_and_async_clients_match(server):
         for name in methods:
             sync_method, async_method = getattr(sync_resource, name), getattr(async_resource, name)
             if callable(sync_method):
-                assert inspect.signature(sync_method).parameters.keys() == \
-                    inspect.signature(async_method).parameters.keys(), f"{resource}.{name}"
+                assert (
+                    inspect.signature(sync_method).parameters.keys()
+                    == inspect.signature(async_method).parameters.keys()
+                ), f"{resource}.{name}"
     sync_client.close()
     asyncio.run(async_client.close())
 
@@ -323,5 +344,7 @@ def test_client_without_key_is_rejected(monkeypatch):
 
     with pytest.raises(ValueError, match="no API key: pass token=... or set DARKROOM_API_KEY"):
         Client(base_url="http://127.0.0.1:8000")
-    with pytest.raises(ValueError, match="base_url must start with http:// or https://, got 'localhost:8000'"):
+    with pytest.raises(
+        ValueError, match="base_url must start with http:// or https://, got 'localhost:8000'"
+    ):
         Client(token="dk_x", base_url="localhost:8000")

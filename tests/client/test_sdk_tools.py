@@ -46,6 +46,9 @@ def test_face_detection_finds_both_faces(api, sdk, tmp_path):
     )
 
     assert result.status == "complete"
-    assert [face.path for face in result.faces] == [f"api-assets/{result.id}/0-0.png", f"api-assets/{result.id}/0-1.png"]
+    assert [face.path for face in result.faces] == [
+        f"api-assets/{result.id}/0-0.png",
+        f"api-assets/{result.id}/0-1.png",
+    ]
     assert len(result.downloaded_paths) == 2
     assert sdk.v1.face_detection.get(result.id).faces == result.faces

@@ -36,21 +36,35 @@ def node_sdk() -> Path:
     """Return the folder where magic-hour@NODE_SDK_VERSION is installed, installing it on first use."""
     for program in ("node", "npm"):
         if shutil.which(program) is None:
-            pytest.fail(f"{program} is not on PATH: the Node SDK conformance test needs Node.js 20 or later "
-                        f"with npm, to install magic-hour@{NODE_SDK_VERSION} from the npm registry")
+            pytest.fail(
+                f"{program} is not on PATH: the Node SDK conformance test needs Node.js 20 or later "
+                f"with npm, to install magic-hour@{NODE_SDK_VERSION} from the npm registry"
+            )
     if installed_version(NODE_SDK_FOLDER) == NODE_SDK_VERSION:
         return NODE_SDK_FOLDER
 
     # Install into a fresh folder and move it into place, so that a failed install leaves no half cache.
     NODE_SDK_FOLDER.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="node-magic-hour-", dir=NODE_SDK_FOLDER.parent))
-    command = ["npm", "install", "--no-audit", "--no-fund", "--no-save", "--prefix", str(staging),
-               f"magic-hour@{NODE_SDK_VERSION}"]
-    installed = subprocess.run(command, capture_output=True, text=True, check=False, timeout=NPM_INSTALL_TIMEOUT_S)
+    command = [
+        "npm",
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--no-save",
+        "--prefix",
+        str(staging),
+        f"magic-hour@{NODE_SDK_VERSION}",
+    ]
+    installed = subprocess.run(
+        command, capture_output=True, text=True, check=False, timeout=NPM_INSTALL_TIMEOUT_S
+    )
     if installed.returncode != 0 or installed_version(staging) != NODE_SDK_VERSION:
         shutil.rmtree(staging, ignore_errors=True)
-        pytest.fail(f"`{' '.join(command)}` failed with exit code {installed.returncode}:\n"
-                    f"{installed.stdout}\n{installed.stderr}")
+        pytest.fail(
+            f"`{' '.join(command)}` failed with exit code {installed.returncode}:\n"
+            f"{installed.stdout}\n{installed.stderr}"
+        )
     shutil.rmtree(NODE_SDK_FOLDER, ignore_errors=True)
     os.replace(staging, NODE_SDK_FOLDER)
     return NODE_SDK_FOLDER
@@ -63,9 +77,21 @@ def test_official_node_sdk_creates_gets_deletes(server, node_sdk, tmp_path):
     env = {**os.environ, "MAGIC_HOUR_POLL_INTERVAL": "0.1"}
 
     ran = subprocess.run(
-        ["node", str(CHECK_SCRIPT), str(node_sdk), server.url, server.api_key, str(OBAMA), str(downloads),
-         str(report_file)],
-        capture_output=True, text=True, check=False, timeout=NODE_RUN_TIMEOUT_S, env=env,
+        [
+            "node",
+            str(CHECK_SCRIPT),
+            str(node_sdk),
+            server.url,
+            server.api_key,
+            str(OBAMA),
+            str(downloads),
+            str(report_file),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=NODE_RUN_TIMEOUT_S,
+        env=env,
     )
 
     assert ran.returncode == 0, f"node failed:\n{ran.stdout}\n{ran.stderr}"

@@ -64,7 +64,9 @@ def test_official_sdk_runs_tool(slug, api, magic_hour, tmp_path):
 
 def test_official_sdk_generate_uploads_and_downloads(magic_hour, tmp_path):
     result = magic_hour.v1.ai_image_upscaler.generate(
-        assets={"image_file_path": str(OBAMA)}, scale_factor=2, style={"enhancement": "Balanced"},
+        assets={"image_file_path": str(OBAMA)},
+        scale_factor=2,
+        style={"enhancement": "Balanced"},
         download_directory=str(tmp_path),
     )
 
@@ -76,7 +78,9 @@ def test_official_sdk_generate_uploads_and_downloads(magic_hour, tmp_path):
 
 def test_official_sdk_sees_api_errors(magic_hour):
     with pytest.raises(MagicHourApiError) as raised:
-        magic_hour.v1.ai_image_upscaler.create(assets={"image_file_path": "api-assets/none.png"}, scale_factor=3)
+        magic_hour.v1.ai_image_upscaler.create(
+            assets={"image_file_path": "api-assets/none.png"}, scale_factor=3
+        )
 
     assert raised.value.status_code == 422
     assert raised.value.body["message"] == "scale_factor must be 2 or 4, got 3"
@@ -111,7 +115,9 @@ def test_official_sdk_swaps_mapped_face(api, magic_hour, tmp_path):
         pytest.skip("this server has no face detection or no face-swap-photo")
 
     target = magic_hour.v1.files.upload_file(str(OBAMA))
-    detection = magic_hour.v1.face_detection.generate(assets={"target_file_path": target}, download_outputs=False)
+    detection = magic_hour.v1.face_detection.generate(
+        assets={"target_file_path": target}, download_outputs=False
+    )
     result = magic_hour.v1.face_swap_photo.generate(
         assets={
             "face_swap_mode": "individual-faces",
@@ -131,7 +137,10 @@ def test_official_sdk_generates_image(generator_server, monkeypatch, tmp_path):
     magic_hour = MagicHourClient(token=generator_server.api_key, base_url=generator_server.url)
 
     result = magic_hour.v1.ai_image_generator.generate(
-        image_count=1, style={"prompt": "a red apple on a table"}, aspect_ratio="1:1", resolution="640px",
+        image_count=1,
+        style={"prompt": "a red apple on a table"},
+        aspect_ratio="1:1",
+        resolution="640px",
         download_directory=str(tmp_path),
     )
 

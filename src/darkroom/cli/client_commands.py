@@ -256,7 +256,9 @@ def generate(
     aspect_ratio: Annotated[
         AspectRatio, typer.Option("--aspect-ratio", help="Shape of the images.")
     ] = AspectRatio.square,
-    resolution: Annotated[Resolution | None, typer.Option("--resolution", help="Maximum length of the longest side.")] = None,
+    resolution: Annotated[
+        Resolution | None, typer.Option("--resolution", help="Maximum length of the longest side.")
+    ] = None,
     model: Annotated[
         str | None, typer.Option("--model", help="Model name, as Magic Hour names them.")
     ] = None,

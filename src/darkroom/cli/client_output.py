@@ -74,7 +74,7 @@ def exit_codes_for_errors() -> Iterator[None]:
     except ProjectFailed as error:
         raise fail(str(error), ExitCode.RENDER_FAILED) from None
     except pydantic.ValidationError as error:
-        # A ValidationError is a ValueError, so it is caught first: the server's response had an unexpected shape.
+        # A ValidationError is a ValueError, so it is caught first: the response had an unexpected shape.
         raise fail(
             f"the server's response did not have the expected shape: {error}", ExitCode.API_ERROR
         ) from None

@@ -37,7 +37,7 @@ def resolve_settings(token: str | None, base_url: str | None) -> tuple[str, str]
 
 
 class Tools:
-    """`client.v1.tools`: the tools of this server, whether each is enabled, and its price (a Darkroom extension)."""
+    """`client.v1.tools` (a Darkroom extension): the server's tools, whether each is enabled, and its price."""
 
     def __init__(self, transport: SyncTransport):
         self._transport = transport

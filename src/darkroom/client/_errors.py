@@ -69,7 +69,7 @@ class ProjectFailed(ClientError):
 
 
 class WaitTimeout(ClientError, TimeoutError):
-    """The project did not finish within `timeout_s`; `project` is its last state, `status` its last status."""
+    """The project did not finish within `timeout_s`; `project` and `status` are its last state and status."""
 
     def __init__(self, project: ImageProject | Any, timeout_s: float):
         self.project = project

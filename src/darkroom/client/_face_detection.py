@@ -55,7 +55,7 @@ class FaceDetectionResource:
         idempotency_key: str | None = None,
         request_options: RequestOptions | None = None,
     ) -> FaceDetectionCreateResponse:
-        """Start a detection (`POST /v1/face-detection`); `assets.target_file_path` is an uploaded path or a URL."""
+        """Start a detection (`POST /v1/face-detection`) of `assets.target_file_path`, an uploaded path or URL."""
         response = self._transport.request(
             "POST",
             "/v1/face-detection",
@@ -78,7 +78,7 @@ class FaceDetectionResource:
         poll_interval_s: float = DEFAULT_POLL_INTERVAL_S,
         on_progress: DetectionCallback | None = None,
     ) -> FaceDetection:
-        """Poll the detection until it is complete or error; raise WaitTimeout when `timeout_s` passes first."""
+        """Poll the detection until it is complete or error; raise WaitTimeout if `timeout_s` passes first."""
         state: WaitState[FaceDetection] = WaitState(timeout_s, poll_interval_s, on_progress, FINAL_STATUSES)
         while True:
             detection = self.get(id)

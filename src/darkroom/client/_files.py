@@ -34,7 +34,7 @@ def is_url(value: str) -> bool:
 
 
 def needs_upload(value: object) -> bool:
-    """Return whether `value` names a local file, rather than an uploaded file_path or a URL the server fetches."""
+    """Return whether `value` names a local file, not an uploaded file_path or a URL that the server fetches."""
     if isinstance(value, str):
         return not (is_url(value) or value.startswith(ASSET_PREFIX))
     return value is not None
@@ -62,7 +62,9 @@ class UploadSource:
             raise ValueError(
                 "the image type of a file object without a name is unknown: pass extension='png' or similar"
             )
-        return cls(None, file, _image_extension(extension or Path(name).suffix, str(name)), _stream_size(file))
+        return cls(
+            None, file, _image_extension(extension or Path(name).suffix, str(name)), _stream_size(file)
+        )
 
     def chunks(self) -> Iterator[bytes]:
         """Yield the file's bytes from the start; every call starts over, so a retry sends the whole file.
@@ -97,7 +99,9 @@ def _stream_size(file: IO[bytes]) -> int:
         size_bytes = file.seek(0, os.SEEK_END)
         file.seek(position)
     except (OSError, AttributeError) as error:
-        raise ValueError(f"cannot upload a file object that does not support seek ({error}): pass a path") from None
+        raise ValueError(
+            f"cannot upload a file object that does not support seek ({error}): pass a path"
+        ) from None
     return size_bytes
 
 
@@ -113,7 +117,7 @@ def _image_extension(suffix: str, name: str) -> str:
 
 
 def upload_urls_body(items: list[dict[str, Any]]) -> dict[str, Any]:
-    """Return the upload-urls body; items may spell `type` as `type_`, as the official SDK's TypedDict does."""
+    """Return the upload-urls body; an item may spell `type` as `type_`, as in the official SDK's TypedDict."""
     return {
         "items": [
             {"type": item.get("type", item.get("type_")), "extension": item["extension"]} for item in items

@@ -1,4 +1,4 @@
-"""Typed dictionaries of the tool request bodies, with Magic Hour's field names, for editors and type checkers.
+"""Typed dictionaries of the tool request bodies, with Magic Hour's field names, for editors and checkers.
 
 Plain dicts work as well. `*_file_path` fields take an uploaded `file_path`, an http(s) URL that
 the server fetches, or (in `generate` only) a local path that the SDK uploads first.

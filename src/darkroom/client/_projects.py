@@ -54,7 +54,7 @@ class WaitState(Generic[Polled]):
         self._reported: tuple | None = None
 
     def is_finished(self, item: Polled) -> bool:
-        """Report `item` if it changed, and return whether it is final; raise WaitTimeout past the deadline."""
+        """Report `item` if it changed and return whether it is final; raise WaitTimeout past the deadline."""
         snapshot = (status_text(item), getattr(item, "progress", None), getattr(item, "queue_position", None))
         if self.on_progress is not None and snapshot != self._reported:
             self.on_progress(item)
@@ -93,11 +93,11 @@ class ImageProjects:
         return ImageProject.model_validate(response.json())
 
     def delete(self, id: str, *, request_options: dict[str, Any] | None = None) -> None:
-        """Delete the project's images and inputs for good; a queued or rendering project is canceled first."""
+        """Delete the project's images and inputs for good, canceling it first if it is queued or rendering."""
         self._transport.request("DELETE", f"/v1/image-projects/{id}", request_options=request_options)
 
     def cancel(self, id: str, *, request_options: dict[str, Any] | None = None) -> ImageProject:
-        """Stop a queued or rendering project and refund it (a Darkroom extension); ApiError 409 when it is finished."""
+        """Stop a queued or rendering project and refund it (a Darkroom extension); 409 once it is finished."""
         response = self._transport.request(
             "POST", f"/v1/image-projects/{id}/cancel", request_options=request_options
         )
@@ -161,7 +161,7 @@ class ImageProjects:
         on_progress: Callable[[ImageProject], None] | None = None,
         raise_on_error: bool = False,
     ) -> ImageProjectResult:
-        """Return the project, after waiting for it and downloading its images when asked, as the official SDK does.
+        """Return the project after waiting for it and downloading its images when asked, like the official SDK.
 
         Unlike the official SDK, the wait ends with WaitTimeout after `timeout_s`, and downloads never
         overwrite files. A project that ends in error or canceled is returned, unless `raise_on_error`

@@ -285,7 +285,7 @@ class FaceSwapPhotoParams(_ToolParams[CreatedT, ResultT]):
         idempotency_key: str | None = None,
         request_options: RequestOptions | None = None,
     ) -> ResultT:
-        """Upload the local images in `assets` (source, target, face_mappings[].new_face), swap, wait, download."""
+        """Upload the local images in `assets` (source, target, new faces), swap, wait, and download."""
         return self._generate(
             request_body(name=name, assets=dict(assets)),
             GenerateOptions(

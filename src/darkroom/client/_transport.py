@@ -76,7 +76,7 @@ class RetryPolicy:
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Return the seconds that a Retry-After header requests: delay-seconds or an HTTP date (RFC 9110 10.2.3)."""
+    """Return the seconds that a Retry-After header requests: delay-seconds or an HTTP date (RFC 9110, 10.2.3)."""
     if not value:
         return None
     value = value.strip()
@@ -208,7 +208,7 @@ class SyncTransport(_TransportBase):
         """Send the request that `build` makes, retrying under the policy.
 
         `build` runs once per attempt, so a request body that is a stream starts over each time.
-        Without `consume`, the answer is read and returned. With it, the body is streamed and
+        Without `consume`, the response is read and returned. With it, the body is streamed and
         `consume(response)` runs inside the retry loop, so a connection lost mid-body is retried too.
         """
         attempt = 0
