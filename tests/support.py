@@ -62,7 +62,7 @@ class Server:
 
 
 def start_server(data_dir: Path, *, workers: int = 1, env: dict | None = None, extra_args=()) -> Server:
-    """Start `darkroom serve` on a free loopback port and wait until it answers."""
+    """Start `darkroom serve` on a free loopback port and wait until /health returns 200."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     full_env = {key: value for key, value in os.environ.items() if not key.startswith("DARKROOM_")}

@@ -28,7 +28,8 @@ class Runtime:
     def models(self) -> ModelPaths:
         s = self.settings
         return ModelPaths(upscaler=s.upscaler_model, background=s.background_model, image=s.image_model,
-                          landmarks=s.landmark_model)
+                          landmarks=s.landmark_model, image_steps=s.image_steps,
+                          image_guidance_scale=s.image_guidance_scale)
 
     @cached_property
     def limits(self) -> ImageLimits:

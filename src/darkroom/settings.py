@@ -52,10 +52,26 @@ class Settings(BaseSettings):
         default_factory=list, description="hosts that URL inputs may reach even on private addresses"
     )
 
-    # Model files for model-backed tools; a tool without its model answers 403.
-    upscaler_model: Path | None = None
-    background_model: Path | None = None
-    image_model: Path | None = None
+    # Model files for model-backed tools. ai-image-generator returns 403 without its model; the upscaler and
+    # the background remover use their built-in renderers instead.
+    upscaler_model: Path | None = Field(
+        None, description="super-resolution weights (.pth or .safetensors) that spandrel loads, for the "
+        "upscaler's balanced and creative modes; unset: the built-in Lanczos renderer"
+    )
+    background_model: Path | None = Field(
+        None, description="ONNX salient-object model (U2-Net or ISNet layout) run through rembg; unset: the "
+        "built-in GrabCut renderer"
+    )
+    image_model: Path | None = Field(
+        None, description="folder of a diffusers text-to-image pipeline (save_pretrained layout); unset: "
+        "ai-image-generator returns 403"
+    )
+    image_steps: int | None = Field(
+        None, ge=1, le=500, description="denoising steps per generated image; unset: the pipeline's default"
+    )
+    image_guidance_scale: float | None = Field(
+        None, ge=0, le=50, description="classifier-free guidance scale; unset: the pipeline's default"
+    )
     landmark_model: Path | None = None
 
     default_account_credits: int = 10_000

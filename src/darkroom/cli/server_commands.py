@@ -52,6 +52,7 @@ def serve(
     settings = load_settings(data_dir, workers=0 if no_workers else workers)
     runtime = Runtime(settings)
     _prepare_database(runtime)
+    runtime.storage  # opens (and creates) the storage now, so a wrong storage URL fails at start
 
     pool = _start_worker_process(settings) if settings.workers > 0 and settings.queue == "embedded" else None
     url = f"http://{host}:{port}"
@@ -135,7 +136,7 @@ def _prepare_database(runtime, *, create_default: bool = True) -> None:
 
 
 def _start_worker_process(settings) -> subprocess.Popen:
-    """Start the embedded worker pool as `darkroom worker` in its own process, so renders never block the API."""
+    """Start the embedded worker pool as `darkroom worker` in its own process, apart from the API's."""
     env = dict(os.environ)
     env["DARKROOM_DATA_DIR"] = str(settings.data_dir.resolve())
     env["DARKROOM_WORKERS"] = str(settings.workers)

@@ -1,4 +1,4 @@
-"""What the API does to projects: create (and charge), read, list, cancel and delete."""
+"""API-side project operations: create (and charge), read, list, cancel and delete."""
 
 import base64
 import hashlib
@@ -29,7 +29,7 @@ MAX_PAGE_SIZE = 100
 
 
 def project_prefix(project_id: str) -> str:
-    """Return the storage folder that holds a project's input copies and outputs."""
+    """Return the storage folder of a project's input copies and outputs."""
     return f"projects/{project_id}/"
 
 

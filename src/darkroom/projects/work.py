@@ -1,7 +1,8 @@
 """What workers do to projects: claim under a lease, renew it with progress, and record the outcome.
 
-Each function is one conditional transaction; a False return means the project is no longer this
-worker's (canceled, deleted, or its lease expired and another worker took it), so the caller stops.
+Each function is one conditional transaction. A False return means that the project is no longer
+this worker's, because it was canceled or deleted or its lease passed to another worker, so the
+caller stops.
 """
 
 import logging

@@ -1,7 +1,7 @@
 """The embedded worker pool: render slots in one process that take queued projects from the database.
 
-Idle slots poll the database every `poll_interval_s`; the claim is a conditional UPDATE, so any
-number of pools (on one machine or several sharing PostgreSQL) can poll the same table.
+Idle slots poll the database every `poll_interval_s`. The claim is a conditional UPDATE, so any
+number of pools can poll the same table, on one machine or on several that share PostgreSQL.
 """
 
 import logging
@@ -51,6 +51,7 @@ class EmbeddedPool:
         poll_interval_s = self.runtime.settings.poll_interval_s
         try:
             while not self.stopping.is_set():
+                slot.start()
                 try:
                     claimed = self.worker.process(slot, worker_id, stop=self.stopping)
                 except Exception:

@@ -44,7 +44,7 @@ class UrlFetcher:
         with httpx.Client(timeout=self.timeout_s, follow_redirects=False, trust_env=False) as client:
             for _ in range(MAX_REDIRECTS + 1):
                 response = self._request(client, url, field)
-                with response:
+                try:
                     if response.is_redirect:
                         url = urljoin(url, response.headers.get("location", ""))
                         continue
@@ -52,6 +52,8 @@ class UrlFetcher:
                         raise InvalidImagePath(f"{field}: fetching {url} returned HTTP {response.status_code}")
                     self._save(response, target, url, field)
                     return
+                finally:
+                    response.close()
         raise InvalidImagePath(f"{field}: {url} redirected more than {MAX_REDIRECTS} times")
 
     def _request(self, client: httpx.Client, url: str, field: str) -> httpx.Response:
@@ -61,7 +63,7 @@ class UrlFetcher:
         host = parts.hostname.lower()
         address = self._checked_address(host, parts.port or (443 if parts.scheme == "https" else 80), field)
 
-        # Connect to the address that was checked, while the server still sees the host name.
+        # Connect to the address that was checked, and send the host name in Host and in TLS SNI.
         netloc = f"[{address}]" if ":" in address else address
         if parts.port:
             netloc += f":{parts.port}"

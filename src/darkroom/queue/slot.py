@@ -49,10 +49,10 @@ class RenderSlot:
     def render(self, job: dict, keep_going: Callable[[float | None], bool], interval_s: float) -> Outcome:
         """Run `job` in the render process.
 
-        `keep_going(progress)` is called at least every `interval_s` seconds with the latest progress
-        (None if unchanged); when it returns False the render process is killed at once.
+        `keep_going(progress)` is called at least every `interval_s` seconds with the latest progress,
+        or None if it did not change. When it returns False, the render process is killed at once.
         """
-        self._start()
+        self.start()
         self._connection.send(job)
         latest = None
         next_check = time.monotonic() + interval_s
@@ -93,7 +93,8 @@ class RenderSlot:
         self._process.join(CHILD_EXIT_GRACE_S)
         self.kill()
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Start the render process unless it runs; it then imports its libraries while the slot waits for work."""
         if self._process is not None and self._process.is_alive():
             return
         self._discard()

@@ -22,6 +22,10 @@ from darkroom.storage import Storage
 logger = logging.getLogger(__name__)
 
 
+class ProjectGone(Exception):
+    """The project stopped being this worker's (canceled, deleted or taken over) while it prepared the render."""
+
+
 def output_key(project_id: str, index: int) -> str:
     # The file name is what the official SDKs save downloads under, so it carries the id and index.
     return f"projects/{project_id}/outputs/{project_id}-{index}.png"
@@ -68,9 +72,16 @@ class Worker:
         started = time.monotonic()
         logger.info("project %s rendering", claim.id,
                     extra={"project_id": claim.id, "tool": claim.tool, "attempt": claim.attempt})
-        with tempfile.TemporaryDirectory(prefix=f"darkroom-{claim.id}-") as folder:
-            outcome = self._render(slot, worker_id, claim, Path(folder), stop)
-            self._record(worker_id, claim, outcome)
+        try:
+            with tempfile.TemporaryDirectory(prefix=f"darkroom-{claim.id}-") as folder:
+                outcome = self._render(slot, worker_id, claim, Path(folder), stop)
+                self._record(worker_id, claim, outcome)
+        except Exception as error:
+            # A fault of the worker itself (storage, database): end the project rather than leave it
+            # rendering until its lease expires. If this write fails too, the lease reaper requeues it.
+            logger.exception("worker failed on project %s", claim.id, extra={"project_id": claim.id})
+            self.work.fail(claim.id, worker_id, "unknown_error", f"the render worker failed: {type(error).__name__}")
+            outcome = Outcome("failed")
         logger.info("project %s render ended: %s", claim.id, outcome.kind,
                     extra={"project_id": claim.id, "tool": claim.tool, "attempt": claim.attempt,
                            "duration_s": round(time.monotonic() - started, 3)})
@@ -81,6 +92,8 @@ class Worker:
             input_files = self._fetch_inputs(worker_id, claim, folder)
         except RenderError as error:
             return Outcome("failed", code=error.code, message=error.message)
+        except ProjectGone:
+            return Outcome("abandoned")
         output_dir = folder / "outputs"
         output_dir.mkdir()
         job = {
@@ -110,7 +123,10 @@ class Worker:
                 self.fetcher.fetch(key, target, field=field)
                 stored_key = f"projects/{claim.id}/inputs/{index}-fetched"
                 self.storage.put_file(stored_key, target)
-                self.work.set_input_key(claim.id, worker_id, field, stored_key)
+                if not self.work.set_input_key(claim.id, worker_id, field, stored_key):
+                    # Deleted or canceled during the fetch: its folder may already be gone, so the copy must go too.
+                    self.storage.delete_prefix(stored_key)
+                    raise ProjectGone(claim.id)
             else:
                 self.storage.download_to(key, target)
             files[field] = str(target)

@@ -1,4 +1,4 @@
-"""What every renderer gets and returns. Renderers import nothing of the server, the database or HTTP."""
+"""Inputs and outputs of every renderer. Renderers import nothing of the server, the database or HTTP."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +35,9 @@ class ModelPaths:
     background: Path | None = None
     image: Path | None = None
     landmarks: Path | None = None
+    # How the image model runs; None keeps the pipeline's own defaults.
+    image_steps: int | None = None
+    image_guidance_scale: float | None = None
 
 
 @dataclass

@@ -11,7 +11,7 @@ from darkroom.runtime import Runtime
 from darkroom.server import errors
 from darkroom.server.deps import KeyCache
 from darkroom.server.limits import BodySizeLimit
-from darkroom.server.routes import files, image_projects, storage, tools
+from darkroom.server.routes import account, files, image_projects, storage, tools
 from darkroom.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -63,8 +63,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.key_cache = KeyCache()
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_request_bytes)
-    for module in (image_projects, files, storage, tools):
-        app.include_router(module.router)
+    for module in (account, image_projects, files, storage, tools):
+        app.include_router(module.router, responses=errors.ERROR_RESPONSES)
 
     @app.get("/health", include_in_schema=False)
     def health() -> dict:

@@ -7,8 +7,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from darkroom import errors
+from darkroom.wire.projects import ErrorBody
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +23,21 @@ STATUS_BY_ERROR: dict[type[errors.DarkroomError], int] = {
     errors.PayloadTooLarge: 413,
     errors.InvalidInput: 422,
 }
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed JSON",
+    401: "Missing or unknown API key",
+    402: "Not enough credits",
+    403: "Tool not enabled, or an invalid URL signature",
+    404: "Not found, or owned by another account",
+    409: "Conflicts with the project's state",
+    413: "Body or file too large",
+    422: "An invalid field; `field` names it",
+    429: "Rate limited; see Retry-After",
+    500: "Internal server error",
+}
+# Documented on every operation, so clients and schema checkers know each error's body.
+ERROR_RESPONSES = {status: {"model": ErrorBody, "description": text} for status, text in ERROR_DESCRIPTIONS.items()}
 
 HTTP_MESSAGES = {
     404: "Not found: no such endpoint",
@@ -70,9 +87,22 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> JSONRe
     message = error.detail if isinstance(error.detail, str) and error.detail else HTTP_MESSAGES.get(error.status_code, "")
     if error.status_code == 404 and error.detail == "Not Found":
         message = f"Not found: no endpoint {request.method} {request.url.path}"
+    headers = getattr(error, "headers", None)
     if error.status_code == 405:
-        message = f"Method {request.method} is not allowed on {request.url.path}"
-    return error_response(error.status_code, message or "Request failed", headers=getattr(error, "headers", None))
+        allowed = _allowed_methods(request)
+        message = f"Method {request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}"
+        headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+    return error_response(error.status_code, message or "Request failed", headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Return every method that some route serves at this path; Starlette names only the first route's."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return sorted(methods)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:

@@ -1,4 +1,8 @@
-"""Request body size limit for JSON endpoints, enforced while the body streams in."""
+"""Request body size limit for JSON endpoints.
+
+The middleware reads the whole body before the app runs, because JSON bodies are small. An oversized
+body then gets a 413 whether or not it declared its length, and chunked bodies are counted as they arrive.
+"""
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -6,10 +10,6 @@ from darkroom.server.errors import error_response
 
 # Signed uploads stream files and check their own, larger limit.
 UNLIMITED_PREFIXES = ("/v1/uploads/",)
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class BodySizeLimit:
@@ -27,28 +27,24 @@ class BodySizeLimit:
             await self._reject(scope, receive, send)
             return
 
+        messages: list[Message] = []
         received = 0
-        response_started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            response_started = response_started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not response_started:
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
                 await self._reject(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = error_response(413, f"The request body is larger than the limit of {self.max_bytes} bytes")

@@ -1,4 +1,4 @@
-"""Where inputs and rendered images live. Keys are relative paths such as `projects/<id>/outputs/<id>-0.png`."""
+"""Storage of inputs and rendered images. Keys are relative paths such as `projects/<id>/outputs/<id>-0.png`."""
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass

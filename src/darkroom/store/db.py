@@ -1,7 +1,8 @@
-"""Engine and sessions. SQLite runs in WAL mode; PostgreSQL is chosen by URL."""
+"""Engine and sessions. SQLite runs in WAL mode, and a postgresql:// URL selects PostgreSQL."""
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -27,6 +28,10 @@ class Database:
         self._write = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
         )
+        # SQLite takes one writer at a time, and a writer that finds the lock taken sleeps in
+        # growing steps (up to 100 ms each). Queueing this process's writers on a lock instead
+        # hands the database over without those sleeps; other processes still wait in SQLite.
+        self._write_lock = threading.Lock() if self.is_sqlite else nullcontext()
 
     def _create_engine(self, url: str, echo: bool) -> Engine:
         if not self.is_sqlite:
@@ -50,7 +55,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """Yield a session in a transaction that commits on success and rolls back on error."""
-        with self._write() as session, session.begin():
+        with self._write_lock, self._write() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

@@ -10,12 +10,24 @@ from darkroom.wire.projects import (
     ProjectPage,
     ProjectStatus,
 )
-from darkroom.wire.tools import UpscalerAssets, UpscalerRequest, UpscalerStyle
+from darkroom.wire.tools import (
+    BackgroundRemoverAssets,
+    BackgroundRemoverRequest,
+    ImageGeneratorRequest,
+    ImageGeneratorStyle,
+    UpscalerAssets,
+    UpscalerRequest,
+    UpscalerStyle,
+)
 
 __all__ = [
+    "BackgroundRemoverAssets",
+    "BackgroundRemoverRequest",
     "CreateResponse",
     "Download",
     "ErrorBody",
+    "ImageGeneratorRequest",
+    "ImageGeneratorStyle",
     "ImageProject",
     "ProjectError",
     "ProjectPage",

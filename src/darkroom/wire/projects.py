@@ -12,7 +12,7 @@ class ProjectStatus(str, Enum):
     QUEUED = "queued"  # waiting for a render worker
     RENDERING = "rendering"  # a worker holds the lease and renders
     COMPLETE = "complete"  # finished; downloads are available until deleted
-    ERROR = "error"  # failed; `error` says why and the credits were refunded
+    ERROR = "error"  # failed; `error` gives the reason, and the credits were refunded
     CANCELED = "canceled"  # stopped by its owner; the credits were refunded
 
     @property
@@ -61,9 +61,17 @@ class CreateResponse(BaseModel):
     frame_cost: int
 
 
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
 class ErrorBody(BaseModel):
+    """Every error response: `message` names the offending field or value; `field` is its dotted path."""
+
     message: str
     field: str | None = None
+    errors: list[FieldError] | None = None
 
 
 def format_timestamp(moment: datetime | None) -> str | None:

@@ -1,7 +1,7 @@
 """Signed file URLs of local storage: `PUT /v1/uploads/{key}` and `GET /v1/storage/{key}`.
 
 They need no API key: the HMAC signature in the query string is the permission, and it expires.
-S3 storage hands out presigned S3 URLs instead, and these routes then answer 404.
+S3 storage hands out presigned S3 URLs instead, and these routes then return 404.
 """
 
 import mimetypes

@@ -1,6 +1,6 @@
 """Tool endpoints (`POST /v1/<tool>`), made from the tool registry, and `GET /v1/tools`."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header
 from pydantic import BaseModel
@@ -16,14 +16,22 @@ router = APIRouter(tags=["tools"])
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 
+class PriceInfo(BaseModel):
+    credits: int
+    per: str  # "project" or "image"
+    options: dict[str, Any]  # the request fields this price applies to; empty for a flat price
+
+
 class ToolInfo(BaseModel):
     slug: str
     endpoint: str
     type: str
     enabled: bool
     price: str
-    model_file: str | None
+    prices: list[PriceInfo]
+    model_file: str | None  # the model this tool renders with here; null for its built-in renderer
     disabled_reason: str | None
+    notes: str
 
 
 class ToolList(BaseModel):
@@ -73,16 +81,19 @@ for _tool in TOOLS.values():
 
 @router.get("/v1/tools", response_model=ToolList)
 def list_tools(caller: Caller = Depends(current_caller), runtime: Runtime = Depends(get_runtime)) -> ToolList:
-    data = [
-        ToolInfo(
-            slug=tool.slug,
-            endpoint=f"/v1/{tool.slug}",
-            type=tool.project_type,
-            enabled=tool.disabled_reason(runtime.models) is None,
-            price=tool.price_text,
-            model_file=tool.model_file(runtime.models),
-            disabled_reason=tool.disabled_reason(runtime.models),
-        )
-        for tool in TOOLS.values()
-    ]
-    return ToolList(data=data)
+    return ToolList(data=[_tool_info(tool, runtime) for tool in TOOLS.values()])
+
+
+def _tool_info(tool: ToolSpec, runtime: Runtime) -> ToolInfo:
+    reason = tool.disabled_reason(runtime.models)
+    return ToolInfo(
+        slug=tool.slug,
+        endpoint=f"/v1/{tool.slug}",
+        type=tool.project_type,
+        enabled=reason is None,
+        price=tool.price_text,
+        prices=[PriceInfo(credits=entry.credits, per=entry.per, options=entry.options) for entry in tool.prices],
+        model_file=tool.model_file(runtime.models),
+        disabled_reason=reason,
+        notes=tool.notes,
+    )
