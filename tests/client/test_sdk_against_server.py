@@ -220,6 +220,17 @@ def test_same_idempotency_key_creates_once(idle_sdk):
     idle_sdk.v1.image_projects.cancel(first.id)
 
 
+def test_account_shows_credits_spent(idle_sdk):
+    before = idle_sdk.v1.account.list().credits
+    created = idle_sdk.v1.ai_image_upscaler.create(assets={"image_file_path": UNREACHABLE_INPUT}, scale_factor=2)
+    after_create = idle_sdk.v1.account.list().credits
+    idle_sdk.v1.image_projects.cancel(created.id)
+    after_cancel = idle_sdk.v1.account.list().credits
+
+    assert after_create == before - created.credits_charged
+    assert after_cancel == before
+
+
 def test_unknown_project_raises_404(sdk):
     with pytest.raises(ApiError) as raised:
         sdk.v1.image_projects.get("cnotaprojectid000000000000")

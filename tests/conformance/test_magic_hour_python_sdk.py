@@ -76,6 +76,13 @@ def test_official_sdk_generate_uploads_and_downloads(magic_hour, tmp_path):
         assert image.size == (1820, 2274)
 
 
+def test_official_sdk_reads_account(magic_hour):
+    account = magic_hour.v1.account.list()
+
+    assert account.id
+    assert account.credits > 0
+
+
 def test_official_sdk_sees_api_errors(magic_hour):
     with pytest.raises(MagicHourApiError) as raised:
         magic_hour.v1.ai_image_upscaler.create(

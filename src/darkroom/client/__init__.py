@@ -13,6 +13,7 @@ It imports only httpx, pydantic and `darkroom.wire`, so it works without the ser
 from darkroom.client._client import AsyncClient, Client
 from darkroom.client._errors import ApiConnectionError, ApiError, ClientError, ProjectFailed, WaitTimeout
 from darkroom.client._models import (
+    Account,
     DetectedFace,
     FaceDetection,
     FaceDetectionCreateResponse,
@@ -25,6 +26,7 @@ from darkroom.client._transport import RetryPolicy
 from darkroom.wire import CreateResponse, Download, ImageProject, ProjectError, ProjectPage, ProjectStatus
 
 __all__ = [
+    "Account",
     "ApiConnectionError",
     "ApiError",
     "AsyncClient",

@@ -7,7 +7,7 @@ import httpx
 
 from darkroom.client._face_detection import AsyncFaceDetectionResource, FaceDetectionResource
 from darkroom.client._files import AsyncFiles, Files
-from darkroom.client._models import ToolList
+from darkroom.client._models import Account, ToolList
 from darkroom.client._projects import AsyncImageProjects, ImageProjects
 from darkroom.client._tools import (
     AiImageGenerator,
@@ -36,6 +36,27 @@ def resolve_settings(token: str | None, base_url: str | None) -> tuple[str, str]
     return token, base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
 
 
+class AccountResource:
+    """`client.v1.account`: the caller's account and credit balance, as in the official SDK."""
+
+    def __init__(self, transport: SyncTransport):
+        self._transport = transport
+
+    def list(self, *, request_options: dict[str, Any] | None = None) -> Account:
+        """Return the caller's account (`GET /v1/account`); the official SDK names this call `list` too."""
+        response = self._transport.request("GET", "/v1/account", request_options=request_options)
+        return Account.model_validate(response.json())
+
+
+class AsyncAccountResource:
+    def __init__(self, transport: AsyncTransport):
+        self._transport = transport
+
+    async def list(self, *, request_options: dict[str, Any] | None = None) -> Account:
+        response = await self._transport.request("GET", "/v1/account", request_options=request_options)
+        return Account.model_validate(response.json())
+
+
 class Tools:
     """`client.v1.tools` (a Darkroom extension): the server's tools, whether each is enabled, and its price."""
 
@@ -61,6 +82,7 @@ class V1:
     """`client.v1`: the resources of the v1 API."""
 
     def __init__(self, transport: SyncTransport):
+        self.account = AccountResource(transport)
         self.files = Files(transport)
         self.image_projects = ImageProjects(transport)
         self.face_detection = FaceDetectionResource(transport, self.files)
@@ -75,6 +97,7 @@ class AsyncV1:
     """`client.v1` of the AsyncClient."""
 
     def __init__(self, transport: AsyncTransport):
+        self.account = AsyncAccountResource(transport)
         self.files = AsyncFiles(transport)
         self.image_projects = AsyncImageProjects(transport)
         self.face_detection = AsyncFaceDetectionResource(transport, self.files)

@@ -3,7 +3,9 @@
 Every model ignores keys it does not know, so a newer server does not break an older SDK.
 """
 
-from pydantic import BaseModel
+from typing import Any
+
+from pydantic import BaseModel, Field
 
 from darkroom.wire import ImageProject, ProjectError
 
@@ -41,6 +43,24 @@ class FaceDetectionResult(FaceDetection):
     downloaded_paths: list[str] | None = None
 
 
+class Account(BaseModel):
+    """The caller's account as `GET /v1/account` returns it."""
+
+    id: str
+    name: str | None = None
+    credits: int
+    email: str | None = None
+    tier: str | None = None
+
+
+class PriceInfo(BaseModel):
+    """One row of a tool's price table: `credits` for each `per` ("project" or "image") with these options."""
+
+    credits: int
+    per: str
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
 class ToolInfo(BaseModel):
     """A tool as `GET /v1/tools` lists it: whether this server has it enabled, and its price."""
 
@@ -49,8 +69,10 @@ class ToolInfo(BaseModel):
     type: str
     enabled: bool
     price: str
-    model_file: str | None = None
+    prices: list[PriceInfo] = Field(default_factory=list)
+    model_file: str | None = None  # the model file this tool renders with here; None for the built-in renderer
     disabled_reason: str | None = None
+    notes: str = ""
 
 
 class ToolList(BaseModel):
