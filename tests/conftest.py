@@ -17,6 +17,17 @@ def api(server):
         yield client
 
 
+@pytest.fixture(scope="module")
+def generator_server(tmp_path_factory):
+    """A server whose image generator is enabled with a tiny random text-to-image pipeline."""
+    tiny_models = pytest.importorskip("tiny_models", reason="tests/tiny_models.py builds the tiny pipeline")
+    pipeline = tiny_models.write_text_to_image_pipeline(tmp_path_factory.mktemp("tiny-pipeline"))
+    running = start_server(tmp_path_factory.mktemp("generator-server"), workers=1,
+                           env={"DARKROOM_IMAGE_MODEL": str(pipeline)})
+    yield running
+    running.stop()
+
+
 @pytest.fixture
 def fresh_server(tmp_path):
     """A server of its own for one test, for tests that stop it or change its settings."""
