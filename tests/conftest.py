@@ -23,7 +23,7 @@ def generator_server(tmp_path_factory):
     tiny_models = pytest.importorskip("tiny_models", reason="tests/tiny_models.py builds the tiny pipeline")
     pipeline = tiny_models.write_text_to_image_pipeline(tmp_path_factory.mktemp("tiny-pipeline"))
     running = start_server(tmp_path_factory.mktemp("generator-server"), workers=1,
-                           env={"DARKROOM_IMAGE_MODEL": str(pipeline)})
+                           env={"DARKROOM_IMAGE_MODEL": str(pipeline), "DARKROOM_IMAGE_STEPS": "2"})
     yield running
     running.stop()
 
