@@ -19,11 +19,10 @@ from darkroom.client._models import (
     FaceDetectionCreateResponse,
     FaceDetectionResult,
     ImageProjectResult,
-    ToolInfo,
-    ToolList,
 )
 from darkroom.client._transport import RetryPolicy
 from darkroom.wire import CreateResponse, Download, ImageProject, ProjectError, ProjectPage, ProjectStatus
+from darkroom.wire.catalog import PriceInfo, ToolInfo, ToolList
 
 __all__ = [
     "Account",
@@ -45,6 +44,7 @@ __all__ = [
     "ProjectPage",
     "ProjectStatus",
     "RetryPolicy",
+    "PriceInfo",
     "ToolInfo",
     "ToolList",
     "WaitTimeout",

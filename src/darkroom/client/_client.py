@@ -7,7 +7,8 @@ import httpx
 
 from darkroom.client._face_detection import AsyncFaceDetectionResource, FaceDetectionResource
 from darkroom.client._files import AsyncFiles, Files
-from darkroom.client._models import Account, ToolList
+from darkroom.client._models import Account
+from darkroom.wire.catalog import ToolList
 from darkroom.client._projects import AsyncImageProjects, ImageProjects
 from darkroom.client._tools import (
     AiImageGenerator,

@@ -3,9 +3,8 @@
 Every model ignores keys it does not know, so a newer server does not break an older SDK.
 """
 
-from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from darkroom.wire import ImageProject, ProjectError
 
@@ -51,29 +50,3 @@ class Account(BaseModel):
     credits: int
     email: str | None = None
     tier: str | None = None
-
-
-class PriceInfo(BaseModel):
-    """One row of a tool's price table: `credits` for each `per` ("project" or "image") with these options."""
-
-    credits: int
-    per: str
-    options: dict[str, Any] = Field(default_factory=dict)
-
-
-class ToolInfo(BaseModel):
-    """A tool as `GET /v1/tools` lists it: whether this server has it enabled, and its price."""
-
-    slug: str
-    endpoint: str
-    type: str
-    enabled: bool
-    price: str
-    prices: list[PriceInfo] = Field(default_factory=list)
-    model_file: str | None = None  # the model file this tool renders with here; None for the built-in renderer
-    disabled_reason: str | None = None
-    notes: str = ""
-
-
-class ToolList(BaseModel):
-    data: list[ToolInfo]

@@ -1,14 +1,14 @@
 """Tool endpoints (`POST /v1/<tool>`), made from the tool registry, and `GET /v1/tools`."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header
-from pydantic import BaseModel
 
 from darkroom.errors import InvalidInput, ToolDisabled
 from darkroom.renderers.registry import TOOLS, ToolSpec
 from darkroom.runtime import Runtime
 from darkroom.server.deps import Caller, current_caller, get_runtime
+from darkroom.wire.catalog import PriceInfo, ToolInfo, ToolList
 from darkroom.wire.projects import CreateResponse
 
 router = APIRouter(tags=["tools"])
@@ -16,26 +16,6 @@ router = APIRouter(tags=["tools"])
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 
-class PriceInfo(BaseModel):
-    credits: int
-    per: str  # "project" or "image"
-    options: dict[str, Any]  # the request fields this price applies to; empty for a flat price
-
-
-class ToolInfo(BaseModel):
-    slug: str
-    endpoint: str
-    type: str
-    enabled: bool
-    price: str
-    prices: list[PriceInfo]
-    model_file: str | None  # the model this tool renders with here; null for its built-in renderer
-    disabled_reason: str | None
-    notes: str
-
-
-class ToolList(BaseModel):
-    data: list[ToolInfo]
 
 
 def check_enabled(tool: ToolSpec, runtime: Runtime) -> None:
