@@ -10,7 +10,7 @@ from service_checks import need_services
 # Short leases so that a killed worker's project is requeued within seconds; workers renew them
 # every DARKROOM_PROGRESS_INTERVAL_S (0.25 s by default).
 TEST_ENV = {"DARKROOM_LEASE_S": "4", "DARKROOM_MAX_UPLOAD_BYTES": str(2 * 1024 * 1024)}
-CONFIGURATIONS = ["embedded", "distributed"]
+CONFIGURATIONS = ["embedded", pytest.param("distributed", marks=pytest.mark.distributed)]
 
 
 @pytest.fixture(scope="session")

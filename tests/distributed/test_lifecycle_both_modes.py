@@ -6,37 +6,10 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pytest
 from PIL import Image
 
-from support import OBAMA, upload, wait_for_status
-
-pytestmark = pytest.mark.distributed
-
-UPSCALER = "/v1/ai-image-upscaler"
-
-
-def small_jpeg(size=(96, 120)) -> bytes:
-    buffer = io.BytesIO()
-    Image.open(OBAMA).convert("RGB").resize(size).save(buffer, format="JPEG")
-    return buffer.getvalue()
-
-
-def create_upscale(api, file_path: str, scale: int = 2, mode: str = "preserve", **headers) -> str:
-    response = api.post(UPSCALER, json={"assets": {"image_file_path": file_path}, "scale_factor": scale,
-                                        "style": {"mode": mode}}, headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()["id"]
-
-
-def create_slow_upscale(api) -> str:
-    """A 4x balanced upscale of a 910x1137 photo: seconds of rendering, long enough to act during it."""
-    return create_upscale(api, upload(api, OBAMA), scale=4, mode="balanced")
-
-
-def parse_timestamp(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-
+from scale_helpers import UPSCALER, create_slow_upscale, create_upscale, parse_timestamp, small_jpeg
+from support import upload, wait_for_status
 
 def test_create_render_download(deployment, api):
     file_path = upload(api, small_jpeg(), "jpg")

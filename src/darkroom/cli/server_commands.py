@@ -27,12 +27,20 @@ def configure_logging(level: str = "INFO") -> None:
 
 def load_settings(data_dir: Path | None = None, **overrides):
     """Read settings from the environment; command-line options override them."""
+    from pydantic import ValidationError
+
     from darkroom.settings import Settings
 
     values = {key: value for key, value in overrides.items() if value is not None}
     if data_dir is not None:
         values["data_dir"] = data_dir
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        for problem in error.errors():
+            where = f"DARKROOM_{'_'.join(str(part) for part in problem['loc']).upper()}: " if problem["loc"] else ""
+            typer.echo(f"error: invalid setting {where}{problem['msg'].removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(2) from None
 
 
 def serve(
@@ -43,7 +51,10 @@ def serve(
     no_workers: bool = typer.Option(False, "--no-workers", help="run the API alone; render on `darkroom worker`"),
     log_level: str = typer.Option("info", help="log level: debug, info, warning or error"),
 ) -> None:
-    """Run the API server, and an embedded pool of render workers beside it."""
+    """Run the API server, and a render worker process beside it unless --no-workers is given.
+
+    The worker process is the embedded pool, or with DARKROOM_QUEUE=celery a Celery worker.
+    """
     import uvicorn
 
     from darkroom.runtime import Runtime
@@ -69,7 +80,9 @@ def serve(
 
 def worker(
     queues: str = typer.Option("cpu,gpu", help="comma-separated queues to take projects from: cpu, gpu or both"),
-    concurrency: int = typer.Option(None, help="render slots, each with its own render process [env: DARKROOM_WORKERS]"),
+    concurrency: int = typer.Option(
+        None, help="render slots (with Celery: pool processes), each with its own render process [env: DARKROOM_WORKERS]"
+    ),
     data_dir: Path = typer.Option(None, help="folder for the database, files and secret key [env: DARKROOM_DATA_DIR]"),
     log_level: str = typer.Option("info", help="log level: debug, info, warning or error"),
 ) -> None:
@@ -78,13 +91,19 @@ def worker(
     With DARKROOM_QUEUE=celery this is a Celery worker that receives project ids from the broker;
     otherwise its slots poll the database.
     """
+    from darkroom.runtime import Runtime
+
     configure_logging(log_level)
     settings = load_settings(data_dir, workers=concurrency)
     queue_names = _parse_queues(queues)
+    runtime = Runtime(settings)
+    _check_storage(runtime)
     if settings.queue == "celery":
+        # The pool processes build their own runtime after the fork; this one only checked the storage.
+        runtime.close()
         _run_celery_worker(settings, queue_names, log_level)
     else:
-        _run_embedded_worker(settings, queue_names)
+        _run_embedded_worker(runtime, queue_names)
 
 
 def _parse_queues(queues: str) -> tuple[str, ...]:
@@ -99,12 +118,10 @@ def _parse_queues(queues: str) -> tuple[str, ...]:
     return names
 
 
-def _run_embedded_worker(settings, queue_names: tuple[str, ...]) -> None:
+def _run_embedded_worker(runtime, queue_names: tuple[str, ...]) -> None:
     from darkroom.queue.embedded import EmbeddedPool
-    from darkroom.runtime import Runtime
 
-    runtime = Runtime(settings)
-    pool = EmbeddedPool(runtime, slots=max(settings.workers, 1), queues=queue_names)
+    pool = EmbeddedPool(runtime, slots=max(runtime.settings.workers, 1), queues=queue_names)
 
     stopping = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
@@ -119,9 +136,7 @@ def _run_embedded_worker(settings, queue_names: tuple[str, ...]) -> None:
 
 def _run_celery_worker(settings, queue_names: tuple[str, ...], log_level: str) -> None:
     from darkroom.queue.celery_app import run_worker
-    from darkroom.runtime import Runtime
 
-    _check_storage(Runtime(settings))
     threading.Thread(target=_stop_when_parent_is_gone, name="darkroom-parent-watch", daemon=True).start()
     # Celery stops on SIGTERM itself: it finishes the renders in progress, then exits.
     exit_code = run_worker(settings, queue_names, max(settings.workers, 1), log_level)
@@ -198,7 +213,7 @@ def _prepare_database(runtime, *, create_default: bool = True) -> None:
 
 
 def _start_worker_process(settings) -> subprocess.Popen:
-    """Start the embedded worker pool as `darkroom worker` in its own process, apart from the API's."""
+    """Start `darkroom worker` (the embedded pool, or a Celery worker) in its own process, apart from the API's."""
     env = dict(os.environ)
     env["DARKROOM_DATA_DIR"] = str(settings.data_dir.resolve())
     env["DARKROOM_WORKERS"] = str(settings.workers)
