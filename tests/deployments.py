@@ -33,7 +33,8 @@ REDIS_TEST_DATABASES = range(1, 16)
 S3_REGION = "us-east-1"
 S3_BUCKET = "darkroom-test"
 WORKER_READY_TIMEOUT_S = 90.0
-WORKER_READY_LINE = "ready on queues"
+# What `darkroom worker` logs once it takes projects: the Celery worker, or the embedded pool.
+WORKER_READY_LINES = ("ready on queues", "embedded pool started")
 
 
 class ServiceUnavailable(Exception):
@@ -198,7 +199,7 @@ class Deployment:
                                        start_new_session=True)
         self.workers.append(process)
         self.worker_logs.append(log_path)
-        _wait_for_line(process, log_path, WORKER_READY_LINE, WORKER_READY_TIMEOUT_S)
+        _wait_for_line(process, log_path, WORKER_READY_LINES, WORKER_READY_TIMEOUT_S)
         return process
 
     def kill_worker(self, index: int) -> None:
@@ -223,29 +224,37 @@ class Deployment:
 
 
 def start_embedded(data_dir: Path, *, env: dict | None = None, workers: int = 1) -> Deployment:
-    """Start `darkroom serve` with SQLite, local files and its embedded pool."""
-    server = start_server(data_dir, workers=workers, env=env)
+    """Start `darkroom serve` with SQLite, local files and its embedded pool (`workers` 0: the API alone)."""
+    extra_args = ["--no-workers"] if workers == 0 else []
+    server = start_server(data_dir, workers=workers, env=env, extra_args=extra_args)
     database_url = f"sqlite:///{(data_dir / 'darkroom.db').resolve()}"
     return Deployment("embedded", server, database_url, data_dir, server.env)
 
 
-def distributed_env(database_url: str, s3: S3Server, storage_prefix: str, broker_: Broker) -> dict:
-    return {
+def distributed_env(database_url: str, s3: S3Server | None, storage_prefix: str, broker_: Broker) -> dict:
+    env = {
         "DARKROOM_DATABASE_URL": database_url,
-        "DARKROOM_STORAGE_URL": f"s3://{s3.bucket}/{storage_prefix}",
-        "DARKROOM_S3_ENDPOINT_URL": s3.endpoint_url,
-        "DARKROOM_S3_REGION": S3_REGION,
-        "DARKROOM_S3_ACCESS_KEY_ID": "test",
-        "DARKROOM_S3_SECRET_ACCESS_KEY": "test",
         "DARKROOM_QUEUE": "celery",
         "DARKROOM_BROKER_URL": broker_.url,
         "DARKROOM_QUEUE_PREFIX": broker_.queue_prefix,
     }
+    if s3 is not None:
+        env.update({
+            "DARKROOM_STORAGE_URL": f"s3://{s3.bucket}/{storage_prefix}",
+            "DARKROOM_S3_ENDPOINT_URL": s3.endpoint_url,
+            "DARKROOM_S3_REGION": S3_REGION,
+            "DARKROOM_S3_ACCESS_KEY_ID": "test",
+            "DARKROOM_S3_SECRET_ACCESS_KEY": "test",
+        })
+    return env
 
 
-def start_distributed(data_dir: Path, database_url: str, s3: S3Server, broker_: Broker, *,
+def start_distributed(data_dir: Path, database_url: str, s3: S3Server | None, broker_: Broker, *,
                       workers: int = 1, env: dict | None = None) -> Deployment:
-    """Start `darkroom serve --no-workers` and `workers` Celery `darkroom worker` processes."""
+    """Start `darkroom serve --no-workers` and `workers` Celery `darkroom worker` processes.
+
+    Without `s3`, files stay in the data folder, which the API and its workers on this machine share.
+    """
     storage_prefix = f"run-{secrets.token_hex(6)}"
     full_env = {**distributed_env(database_url, s3, storage_prefix, broker_), **(env or {})}
     server = start_server(data_dir, workers=0, env=full_env, extra_args=["--no-workers"])
@@ -259,12 +268,13 @@ def start_distributed(data_dir: Path, database_url: str, s3: S3Server, broker_: 
     return deployment
 
 
-def _wait_for_line(process: subprocess.Popen, log_path: Path, line: str, timeout_s: float) -> None:
+def _wait_for_line(process: subprocess.Popen, log_path: Path, lines: tuple[str, ...], timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if line in log_path.read_text(errors="replace"):
+        log = log_path.read_text(errors="replace")
+        if any(line in log for line in lines):
             return
         if process.poll() is not None:
-            raise RuntimeError(f"worker exited with {process.returncode}:\n{log_path.read_text()}")
+            raise RuntimeError(f"worker exited with {process.returncode}:\n{log}")
         time.sleep(0.1)
-    raise RuntimeError(f"worker did not log {line!r} within {timeout_s} s:\n{log_path.read_text()}")
+    raise RuntimeError(f"worker did not log any of {lines} within {timeout_s} s:\n{log_path.read_text()}")

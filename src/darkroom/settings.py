@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
 MiB = 1024 * 1024
-# Longest expiry that S3 accepts for a presigned URL signed with Signature Version 4.
+# Maximum expiry that S3 accepts for a presigned URL signed with Signature Version 4.
 S3_MAX_PRESIGN_S = 7 * 24 * 3600
 
 

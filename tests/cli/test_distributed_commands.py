@@ -1,4 +1,4 @@
-"""`darkroom worker` and `darkroom serve` with distributed settings: what they reject, and how they say it."""
+"""`darkroom worker` and `darkroom serve` with distributed settings: what they reject, and the messages they print."""
 
 import os
 import subprocess
@@ -12,7 +12,7 @@ from deployments import moto_s3
 def run_darkroom(*args: str, env: dict, tmp_path) -> subprocess.CompletedProcess:
     inherited = {key: value for key, value in os.environ.items() if not key.startswith("DARKROOM_")}
     full_env = {**inherited, "DARKROOM_DATA_DIR": str(tmp_path), **env}
-    return subprocess.run([sys.executable, "-m", "darkroom", *args], env=full_env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "darkroom", *args], env=full_env, capture_output=True, check=False,
                           text=True, timeout=120)
 
 

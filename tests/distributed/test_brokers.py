@@ -5,13 +5,11 @@ import json
 
 import pytest
 import redis
-
-from deployments import broker, postgres_database, start_distributed
 from scale_helpers import create_upscale, small_jpeg
-from service_checks import need_services
-from support import upload, wait_for_status
 
-pytestmark = pytest.mark.distributed
+from deployments import broker, postgres_database, start_distributed, start_embedded
+from service_checks import need_services
+from support import free_port, upload, wait_for_status
 
 
 def dispatcher_for(deployment):
@@ -33,6 +31,7 @@ def decode_redis_message(raw: bytes) -> tuple[str, list, dict]:
     return message["headers"]["task"], args, kwargs
 
 
+@pytest.mark.distributed
 def test_lost_message_is_published_again(tmp_path, s3_server):
     need_services("PostgreSQL", "Redis")
     with postgres_database() as database_url, broker("redis") as redis_broker:
@@ -70,6 +69,7 @@ def test_lost_message_is_published_again(tmp_path, s3_server):
             deployment.stop()
 
 
+@pytest.mark.distributed
 def test_rabbitmq_broker_renders_each_project_once(tmp_path, s3_server):
     need_services("PostgreSQL", "RabbitMQ")
     with postgres_database() as database_url, broker("rabbitmq") as rabbitmq_broker:
@@ -88,3 +88,19 @@ def test_rabbitmq_broker_renders_each_project_once(tmp_path, s3_server):
                 assert deployment.worker_log(0).count(f"project {project_id} queued -> rendering") == 1
         finally:
             deployment.stop()
+
+
+def test_create_succeeds_while_broker_is_down(tmp_path):
+    # Nothing listens on this port: every publish fails.
+    env = {"DARKROOM_QUEUE": "celery", "DARKROOM_BROKER_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    deployment = start_embedded(tmp_path, env=env, workers=0)
+    try:
+        with deployment.client() as api:
+            project_id = create_upscale(api, upload(api, small_jpeg(), "jpg"))
+            project = api.get(f"/v1/image-projects/{project_id}").json()
+        assert project["status"] == "queued"
+        assert project["credits_charged"] == 25
+        log = deployment.server.log()
+        assert f"publishing project {project_id} to queue cpu failed; the redispatch sweep will retry" in log
+    finally:
+        deployment.stop()

@@ -4,9 +4,9 @@ import time
 
 import psutil
 import pytest
+from scale_helpers import create_slow_upscale, create_upscale, small_jpeg
 
 from deployments import broker, postgres_database, start_distributed
-from scale_helpers import create_slow_upscale, create_upscale, small_jpeg
 from service_checks import need_services
 from support import upload, wait_for_status
 

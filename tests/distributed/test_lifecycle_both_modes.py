@@ -7,9 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from PIL import Image
-
 from scale_helpers import UPSCALER, create_slow_upscale, create_upscale, parse_timestamp, small_jpeg
+
 from support import upload, wait_for_status
+
 
 def test_create_render_download(deployment, api):
     file_path = upload(api, small_jpeg(), "jpg")
@@ -26,6 +27,7 @@ def test_create_render_download(deployment, api):
 
     response = httpx.get(download["url"], follow_redirects=False)
     assert response.status_code == 200
+    assert response.headers["content-type"] == "image/png"
     image = Image.open(io.BytesIO(response.content))
     assert image.format == "PNG"
     assert image.size == (192, 240)
@@ -126,6 +128,17 @@ def test_list_pages_and_idempotent_create(deployment, api):
     following = api.get("/v1/image-projects", params={"limit": 1, "status": "complete",
                                                        "cursor": page["next_cursor"]}).json()
     assert [item["id"] for item in following["data"]] == [first]
+
+
+def test_insufficient_credits_rejected(deployment, api):
+    created = deployment.server.run_cli("accounts", "create", "--name", "poor", "--credits", "10")
+    api_key = created.stdout.split("API key: ")[1].strip()
+    with deployment.server.client(api_key=api_key) as poor:
+        file_path = upload(poor, small_jpeg(), "jpg")
+        response = poor.post(UPSCALER, json={"assets": {"image_file_path": file_path}, "scale_factor": 2})
+        assert response.status_code == 402
+        assert "costs 50 and the balance is 10" in response.json()["message"]
+        assert poor.get("/v1/image-projects").json()["data"] == []
 
 
 def test_oversized_upload_is_rejected(deployment, api):

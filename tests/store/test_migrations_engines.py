@@ -87,7 +87,7 @@ def test_upgrade_from_previous_revision_keeps_rows(database):
     assert row.redispatch_count == 0
 
 
-def test_rows_from_previous_revision_are_published_once_then_backed_off(database):
+def test_old_rows_republished_with_backoff(database):
     upgrade(database, "0001")
     insert_queued_project_at_0001(database, "cold0001project")
     upgrade(database)

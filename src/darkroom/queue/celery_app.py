@@ -1,12 +1,12 @@
 """Celery dispatch for many machines: the API publishes project ids, `darkroom worker` processes render them.
 
-A message carries only a project id. The task hands it to the same `Worker.process` that the embedded
-pool runs, and that claims the project with a conditional UPDATE; a message for a project that is no
-longer queued (canceled, deleted, already rendered after a redelivery) is acknowledged and does nothing.
+A message carries only a project id. The task hands it to `Worker.process`, as the embedded pool does,
+which claims the project with a conditional UPDATE. A message for a project that is no longer queued
+(canceled, deleted, or already rendered after a redelivery) is acknowledged and does nothing.
 
-Long renders shape the settings: a message is acknowledged only after its render (late acks), it goes
-back to the broker when the pool process running it dies (reject on worker lost), and each pool
-process reserves one message at a time (prefetch 1) so that short projects never wait behind a long one
+Long renders shape the settings. A message is acknowledged only after its render (late acks), and it
+goes back to the broker when the pool process running it dies (reject on worker lost). Each pool
+process reserves one message at a time (prefetch 1), so short projects never wait behind a long one
 that another process has reserved.
 """
 
@@ -17,7 +17,8 @@ import os
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
+from typing import TYPE_CHECKING
 
 from celery import Celery, signals
 from kombu import Exchange, Queue
@@ -26,11 +27,16 @@ from darkroom.queue.dispatch import Dispatcher
 from darkroom.renderers.registry import CPU_QUEUE, GPU_QUEUE
 from darkroom.settings import Settings
 
+if TYPE_CHECKING:
+    from darkroom.queue.slot import RenderSlot
+    from darkroom.queue.worker import Worker
+    from darkroom.runtime import Runtime
+
 logger = logging.getLogger(__name__)
 
 RENDER_TASK = "darkroom.render"
 QUEUES = (CPU_QUEUE, GPU_QUEUE)
-# Longest project id a message may carry; ids are 25-character cuids.
+# Maximum length of a project id in a message; ids are 25-character cuids.
 MAX_PROJECT_ID_LENGTH = 64
 # Publishing retries while the broker is unreachable, before the failure is logged and left to the
 # redispatch sweep (seconds between tries: 0, 0.5, 1).
@@ -46,7 +52,7 @@ def celery_for(settings: Settings) -> Celery:
     return _celery_app(settings.broker_url, settings.queue_prefix)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _celery_app(broker_url: str, queue_prefix: str) -> Celery:
     app = Celery("darkroom", broker=broker_url, set_as_current=False)
     app.conf.update(
@@ -101,9 +107,9 @@ class CeleryDispatcher(Dispatcher):
 
 @dataclass
 class _PoolProcess:
-    runtime: object
-    worker: object
-    slot: object
+    runtime: "Runtime"
+    worker: "Worker"
+    slot: "RenderSlot"
     worker_id: str
 
 
@@ -144,8 +150,8 @@ def _allow_render_processes(**_) -> None:
     billiard marks its pool processes daemonic and puts its own process object, whose authkey type
     multiprocessing cannot pickle, where multiprocessing looks for the current process. So
     multiprocessing would refuse to start a render process ("daemonic processes are not allowed to
-    have children"), then fail to pickle the authkey for it. A render slot stops its render process
-    itself, and that process is daemonic, so lifting the flag here leaves no process behind.
+    have children"), then fail to pickle the authkey for it. The flag guards against children left
+    behind at exit, and here `_close_pool_process` closes the render slot when the pool process shuts down.
     """
     # NOTE: these are private attributes of multiprocessing; checked with Python 3.11, Celery 5.7, billiard 4.3.
     current = multiprocessing.current_process()
@@ -184,7 +190,7 @@ def run_worker(settings: Settings, queues: Sequence[str], concurrency: int, log_
         concurrency=concurrency,
         pool="prefork",
         loglevel=log_level.upper(),
-        # Workers share nothing but the database and the broker; these broadcast features only slow the start.
+        # Workers coordinate only through the database and the broker; these broadcasts would only slow the start.
         without_gossip=True,
         without_mingle=True,
         without_heartbeat=True,

@@ -11,8 +11,8 @@ from darkroom.settings import Settings
 
 
 class Dispatcher(ABC):
-    # True when workers learn of queued projects only from this dispatcher's messages, which a broker
-    # can lose (a restart without persistence); such projects are then published again by a sweep.
+    # True when workers learn of queued projects only from this dispatcher's messages. A broker can
+    # lose them (a restart without persistence), so a sweep publishes long-queued projects again.
     needs_redispatch = False
 
     @abstractmethod

@@ -2,9 +2,10 @@
 
 Keys live under the prefix of the storage URL: `s3://bucket/prefix` stores `projects/<id>/...` as
 `prefix/projects/<id>/...`. Clients upload and download straight to and from the bucket, so the
-server sees an upload only when a project names it (`size` and `read_head` read it then).
+server learns of an upload only when a project names it (`size` and `read_head` read it then).
 """
 
+import mimetypes
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,7 +41,7 @@ class S3Options:
 class S3Storage(Storage):
     def __init__(self, bucket: str, prefix: str, options: S3Options):
         if not bucket:
-            raise ValueError("the S3 storage URL needs a bucket: s3://bucket/prefix")
+            raise ValueError("the S3 storage URL has no bucket: use s3://bucket/prefix")
         self.bucket = bucket
         self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
         self.options = options
@@ -82,11 +83,11 @@ class S3Storage(Storage):
 
     def put_file(self, key: str, source: Path) -> None:
         with _translated(key):
-            self.client.upload_file(str(source), self.bucket, self.object_key(key))
+            self.client.upload_file(str(source), self.bucket, self.object_key(key), ExtraArgs=_content_type(key))
 
     def put_bytes(self, key: str, data: bytes) -> None:
         with _translated(key):
-            self.client.put_object(Bucket=self.bucket, Key=self.object_key(key), Body=data)
+            self.client.put_object(Bucket=self.bucket, Key=self.object_key(key), Body=data, **_content_type(key))
 
     def get_bytes(self, key: str) -> bytes:
         with _translated(key):
@@ -168,6 +169,13 @@ def _translated(key: str) -> Iterator[None]:
         raise StorageError(f"S3 request for {key!r} failed: {error}") from error
     except BotoCoreError as error:
         raise StorageError(f"S3 request for {key!r} failed: {error}") from error
+
+
+def _content_type(key: str) -> dict:
+    # S3 answers downloads with the Content-Type stored with the object, so rendered PNGs display in a
+    # browser as they do from local storage, instead of arriving as binary/octet-stream.
+    media_type = mimetypes.guess_type(key)[0]
+    return {"ContentType": media_type} if media_type else {}
 
 
 def _error_code(error: ClientError) -> str:

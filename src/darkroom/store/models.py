@@ -100,9 +100,9 @@ class Project(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # Dispatch through a broker: when the project's id was last published (set as it enters `queued`;
-    # NULL for rows from before this column), and how often the redispatch sweep has published it
-    # again since then, which spaces out its next try.
+    # Dispatch through a broker. dispatched_at is when the project's id was last published: set as
+    # it enters `queued`, and NULL for rows older than the column. redispatch_count is how often the
+    # redispatch sweep has published it again since then, which spaces out its next try.
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     redispatch_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
