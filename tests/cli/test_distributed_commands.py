@@ -50,3 +50,10 @@ def test_missing_bucket_stops_the_command(tmp_path, command):
     assert result.returncode == 1
     assert "S3 bucket 'no-such-bucket'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_unsupported_storage_url_stops_the_command(tmp_path):
+    result = run_darkroom("worker", env={"DARKROOM_STORAGE_URL": "ftp://files/x"}, tmp_path=tmp_path)
+    assert result.returncode == 1
+    assert "unsupported storage URL 'ftp://files/x': use file:///path or s3://bucket/prefix" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,6 +1,7 @@
 """Small projects and slow projects for the tests of both configurations."""
 
 import io
+import time
 from datetime import datetime, timezone
 
 from PIL import Image
@@ -30,3 +31,15 @@ def create_slow_upscale(api) -> str:
 
 def parse_timestamp(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+def wait_for_render_progress(api, project_id: str, timeout_s: float = 120.0) -> dict:
+    """Wait until the render process reports progress, which it does only once it has the project's inputs."""
+    deadline = time.monotonic() + timeout_s
+    body = {}
+    while time.monotonic() < deadline:
+        body = api.get(f"/v1/image-projects/{project_id}").json()
+        if body["status"] == "rendering" and body["progress"] > 0:
+            return body
+        time.sleep(0.05)
+    raise AssertionError(f"project {project_id} reported no render progress after {timeout_s} s: {body}")

@@ -7,7 +7,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from PIL import Image
-from scale_helpers import UPSCALER, create_slow_upscale, create_upscale, parse_timestamp, small_jpeg
+from scale_helpers import (
+    UPSCALER,
+    create_slow_upscale,
+    create_upscale,
+    parse_timestamp,
+    small_jpeg,
+    wait_for_render_progress,
+)
 
 from support import upload, wait_for_status
 
@@ -102,7 +109,8 @@ def test_cancel_rendering_then_queued_projects(deployment, api):
 
 def test_killed_render_process_is_retried(deployment, api):
     project_id = create_slow_upscale(api)
-    wait_for_status(api, project_id, statuses=("rendering",))
+    # Killed before it has a job, the render process would just be started again for it.
+    wait_for_render_progress(api, project_id)
     render_processes = deployment.render_processes()
     assert len(render_processes) == 1
     render_processes[0].kill()

@@ -158,15 +158,18 @@ def _stop_when_parent_is_gone() -> None:
 
 
 def _check_storage(runtime) -> None:
-    """Exit with the reason when object storage cannot be reached, rather than failing on every project."""
+    """Open the storage now, and exit with the reason when its URL is wrong or its bucket cannot be reached.
+
+    Otherwise the command would start and then fail on every project.
+    """
     from darkroom.storage import StorageError
 
-    check_bucket = getattr(runtime.storage, "check_bucket", None)
-    if check_bucket is None:
-        return
     try:
-        check_bucket()
-    except StorageError as error:
+        storage = runtime.storage
+        check_bucket = getattr(storage, "check_bucket", None)
+        if check_bucket is not None:
+            check_bucket()
+    except (StorageError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
 

@@ -102,8 +102,8 @@ class CeleryDispatcher(Dispatcher):
         logger.debug("project %s published to queue %s", project_id, queue, extra={"project_id": project_id})
 
 
-# The worker side. Each pool process renders one project at a time in its own render slot, made on
-# its first task from the settings that `run_worker` left here before the pool processes were forked.
+# The worker side. Each pool process renders one project at a time in its own render slot, made when
+# the pool process starts from the settings that `run_worker` left here before the fork.
 
 @dataclass
 class _PoolProcess:
@@ -124,7 +124,10 @@ def render_project(project_id: str) -> None:
         logger.warning("render message with an invalid project id %r acknowledged and ignored", project_id)
         return
     state = _pool_process_state()
-    if not state.worker.process(state.slot, state.worker_id, project_id=project_id):
+    claimed = state.worker.process(state.slot, state.worker_id, project_id=project_id)
+    # A canceled render kills the render process; start the next one while the pool process waits.
+    state.slot.start()
+    if not claimed:
         logger.info("project %s is not queued any more; its message is acknowledged without a render", project_id,
                     extra={"project_id": project_id})
 
@@ -144,7 +147,13 @@ def _pool_process_state() -> _PoolProcess:
     return _pool_process
 
 
-def _allow_render_processes(**_) -> None:
+def _start_pool_process(**_) -> None:
+    """Prepare a new pool process: allow it render processes, and start its render slot's now."""
+    _allow_render_processes()
+    _pool_process_state().slot.start()
+
+
+def _allow_render_processes() -> None:
     """Let this pool process start render processes with Python's multiprocessing.
 
     billiard marks its pool processes daemonic and puts its own process object, whose authkey type
@@ -179,7 +188,7 @@ def run_worker(settings: Settings, queues: Sequence[str], concurrency: int, log_
         raise ValueError(f"unknown queue {unknown[0]!r}: use {', '.join(QUEUES)}")
     _worker_settings, _worker_queues = settings, tuple(queues)
 
-    signals.worker_process_init.connect(_allow_render_processes, weak=False)
+    signals.worker_process_init.connect(_start_pool_process, weak=False)
     signals.worker_process_shutdown.connect(_close_pool_process, weak=False)
     signals.worker_ready.connect(_log_ready, weak=False)
 
