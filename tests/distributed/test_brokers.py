@@ -2,6 +2,7 @@
 
 import base64
 import json
+import time
 
 import pytest
 import redis
@@ -19,6 +20,15 @@ def dispatcher_for(deployment):
     env = deployment.env
     return CeleryDispatcher(Settings(queue="celery", broker_url=env["DARKROOM_BROKER_URL"],
                                      queue_prefix=env["DARKROOM_QUEUE_PREFIX"]))
+
+
+def wait_for_render_processes(deployment, count: int, timeout_s: float = 60.0) -> list:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = deployment.render_processes()
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 def decode_redis_message(raw: bytes) -> tuple[str, list, dict]:
@@ -73,8 +83,13 @@ def test_lost_message_is_published_again(tmp_path, s3_server):
 def test_rabbitmq_broker_renders_each_project_once(tmp_path, s3_server):
     need_services("PostgreSQL", "RabbitMQ")
     with postgres_database() as database_url, broker("rabbitmq") as rabbitmq_broker:
-        deployment = start_distributed(tmp_path, database_url, s3_server, rabbitmq_broker, workers=1)
+        deployment = start_distributed(tmp_path, database_url, s3_server, rabbitmq_broker, workers=0)
         try:
+            deployment.start_worker(concurrency=2)
+            # Each pool process owns a render slot, whose render process starts with it.
+            render_processes = wait_for_render_processes(deployment, 2)
+            assert len({process.ppid() for process in render_processes}) == 2
+
             with deployment.client() as api:
                 file_path = upload(api, small_jpeg(), "jpg")
                 project_ids = [create_upscale(api, file_path) for _ in range(3)]

@@ -5,9 +5,9 @@ which claims the project with a conditional UPDATE. A message for a project that
 (canceled, deleted, or already rendered after a redelivery) is acknowledged and does nothing.
 
 Long renders shape the settings. A message is acknowledged only after its render (late acks), and it
-goes back to the broker when the pool process running it dies (reject on worker lost). Each pool
-process reserves one message at a time (prefetch 1), so short projects never wait behind a long one
-that another process has reserved.
+goes back to the broker when the pool process running it dies (reject on worker lost). With a
+prefetch multiplier of 1, a worker reserves at most one unacknowledged message per pool process
+(Celery's "Optimizing" guide), so a busy worker holds back no message that an idle one could take.
 """
 
 import logging
