@@ -7,11 +7,13 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
 MiB = 1024 * 1024
+# Maximum expiry that S3 accepts for a presigned URL signed with Signature Version 4.
+S3_MAX_PRESIGN_S = 7 * 24 * 3600
 
 
 class Settings(BaseSettings):
@@ -25,10 +27,34 @@ class Settings(BaseSettings):
     )
     secret_key: str | None = Field(None, description="HMAC key for signed URLs; default: generated into data_dir")
 
+    # S3-compatible object storage, used when storage_url is s3://bucket/prefix. Unset credentials and
+    # region fall back to boto3's usual sources (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, ~/.aws).
+    s3_endpoint_url: str | None = Field(None, description="S3 API endpoint, such as http://minio:9000; default: AWS")
+    s3_public_endpoint_url: str | None = Field(
+        None, description="endpoint that clients reach, used only to presign URLs; default: s3_endpoint_url"
+    )
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_addressing_style: Literal["auto", "path", "virtual"] = Field(
+        "auto", description="bucket in the URL path or in the host name; MinIO and most self-hosted servers need path"
+    )
+
     # Embedded worker pool and queue.
-    queue: Literal["embedded", "celery"] = "embedded"
+    queue: Literal["embedded", "celery"] = Field(
+        "embedded", description="embedded: workers poll the database; celery: project ids go through a broker"
+    )
     workers: int = Field(1, ge=0, description="render slots of the embedded pool (0: API only)")
-    broker_url: str | None = None
+    broker_url: str | None = Field(None, description="Celery broker: redis://host:6379/0 or amqp://user:password@host/vhost")
+    queue_prefix: str = Field(
+        "darkroom", pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="broker queues are named <prefix>.cpu and <prefix>.gpu; installations sharing a broker need their own",
+    )
+    redispatch_after_s: float = Field(
+        60.0, gt=0,
+        description="a project queued this long is published to the broker again (then after twice as long, and so "
+        "on), in case the broker lost its message",
+    )
     poll_interval_s: float = Field(0.1, gt=0, description="how often an idle embedded slot looks for work")
     lease_s: float = Field(30.0, gt=0, description="a render lease; a worker renews it several times per lease")
     max_attempts: int = Field(3, ge=1, description="render starts before a project whose worker died ends in error")
@@ -75,6 +101,19 @@ class Settings(BaseSettings):
     landmark_model: Path | None = None
 
     default_account_credits: int = 10_000
+
+    @model_validator(mode="after")
+    def _check_distributed(self) -> "Settings":
+        if self.queue == "celery" and not self.broker_url:
+            raise ValueError("DARKROOM_QUEUE=celery needs DARKROOM_BROKER_URL (redis://... or amqp://...)")
+        if (self.storage_url or "").startswith("s3://"):
+            for name in ("upload_url_ttl_s", "download_url_ttl_s"):
+                if not 1 <= getattr(self, name) <= S3_MAX_PRESIGN_S:
+                    raise ValueError(
+                        f"DARKROOM_{name.upper()} must be between 1 and {S3_MAX_PRESIGN_S} seconds with S3 storage "
+                        f"(S3 presigned URLs last at most 7 days), got {getattr(self, name)}"
+                    )
+        return self
 
     @field_validator("url_allow_hosts", mode="before")
     @classmethod

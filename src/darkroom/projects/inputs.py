@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from darkroom.errors import InvalidInput
+from darkroom.errors import InvalidInput, PayloadTooLarge
 from darkroom.renderers.base import RenderError
 from darkroom.renderers.images import ImageLimits, probe
 from darkroom.storage import Storage
@@ -39,16 +39,21 @@ def is_url(value: str) -> bool:
 
 
 def check_inputs(
-    session: Session, storage: Storage, account_id: str, paths: dict[str, str], limits: ImageLimits
+    session: Session, storage: Storage, account_id: str, paths: dict[str, str], limits: ImageLimits,
+    max_upload_bytes: int | None = None,
 ) -> list[InputRef]:
-    """Return the inputs of a request, raising InvalidInput (naming the field) for any that is unusable."""
+    """Return the inputs of a request, raising InvalidInput (naming the field) for any that is unusable.
+
+    `max_upload_bytes` rejects larger uploads with PayloadTooLarge. Object storage needs this check:
+    a presigned PUT cannot limit the size of what a client sends.
+    """
     refs = []
     for field, value in paths.items():
         if is_url(value):
             _check_url(field, value)
             refs.append(InputRef(field, value, is_url=True))
         else:
-            _check_asset(session, storage, account_id, field, value, limits)
+            _check_asset(session, storage, account_id, field, value, limits, max_upload_bytes)
             refs.append(InputRef(field, value, is_url=False))
     return refs
 
@@ -62,7 +67,8 @@ def _check_url(field: str, value: str) -> None:
 
 
 def _check_asset(
-    session: Session, storage: Storage, account_id: str, field: str, value: str, limits: ImageLimits
+    session: Session, storage: Storage, account_id: str, field: str, value: str, limits: ImageLimits,
+    max_upload_bytes: int | None,
 ) -> None:
     not_found = InvalidInput(
         field,
@@ -82,6 +88,8 @@ def _check_asset(
     size = storage.size(value)
     if size is None or size == 0:
         raise InvalidInput(field, f"{field} {value!r} has not been uploaded yet (the PUT to its upload_url is missing)")
+    if max_upload_bytes is not None and size > max_upload_bytes:
+        raise PayloadTooLarge(f"{field} {value!r} is {size} bytes; the limit is {max_upload_bytes} bytes")
     try:
         probe(storage.read_head(value, HEADER_BYTES), limits)
     except RenderError as error:

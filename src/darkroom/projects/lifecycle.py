@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from darkroom.projects import credits
+from darkroom.projects.dispatch import announce_queued
 from darkroom.store.models import Project, utcnow
 from darkroom.wire.projects import ProjectStatus
 
@@ -65,6 +66,9 @@ def transition(
         values.setdefault("lease_expires_at", None)
     if target in REFUNDED_OUTCOMES:
         values["credits_charged"] = 0
+    if target == QUEUED:
+        values.setdefault("dispatched_at", utcnow())
+        values.setdefault("redispatch_count", 0)
 
     charged = project.credits_charged
     statement = update(Project).where(*conditions).values(**values).execution_options(synchronize_session=False)
@@ -74,6 +78,8 @@ def transition(
     if target in REFUNDED_OUTCOMES and charged:
         credits.refund(session, project.account_id, project.id, charged, reason=target.value)
     session.refresh(project)
+    if target == QUEUED:
+        announce_queued(session, project)
     _log_transition(project, source, target)
     return True
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from darkroom.errors import Conflict, InvalidInput, NotFound
 from darkroom.ids import new_cuid
 from darkroom.projects import credits, lifecycle
+from darkroom.projects.dispatch import announce_queued
 from darkroom.projects.inputs import InputRef, check_inputs
 from darkroom.renderers.images import ImageLimits
 from darkroom.renderers.registry import ToolSpec
@@ -41,8 +42,9 @@ class Created:
 
 class ProjectService:
     def __init__(self, db: Database, storage: Storage, models: ModelPaths, limits: ImageLimits,
-                 idempotency_ttl_s: int = 24 * 3600):
+                 idempotency_ttl_s: int = 24 * 3600, max_upload_bytes: int | None = None):
         self.db = db
+        self.max_upload_bytes = max_upload_bytes
         self.storage = storage
         self.models = models
         self.limits = limits
@@ -59,7 +61,8 @@ class ProjectService:
                 return Created(earlier, replayed=True)
 
         with self.db.read() as session:
-            refs = check_inputs(session, self.storage, account_id, tool.input_paths(request), self.limits)
+            refs = check_inputs(session, self.storage, account_id, tool.input_paths(request), self.limits,
+                                self.max_upload_bytes)
 
         project_id = new_cuid()
         input_keys = self._copy_inputs(project_id, refs)
@@ -95,10 +98,13 @@ class ProjectService:
             input_keys=input_keys,
             output_keys=[],
             created_at=now,
+            dispatched_at=now,
+            redispatch_count=0,
         )
         with self.db.write() as session:
             credits.charge(session, account_id, project_id, price)
             session.add(project)
+            announce_queued(session, project)
             if idempotency_key is not None:
                 session.add(IdempotencyKey(account_id=account_id, key=idempotency_key,
                                            request_hash=request_hash, project_id=project_id, created_at=now))

@@ -18,7 +18,11 @@ logger = logging.getLogger(__name__)
 
 
 class LeaseReaper:
-    """Requeues projects whose worker stopped renewing its lease, in a background thread."""
+    """Requeues projects whose worker stopped renewing its lease, in a background thread.
+
+    A requeued project is published to the broker when its transaction commits (projects/dispatch.py).
+    With a broker, the same thread also publishes again projects whose message may have been lost.
+    """
 
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
@@ -39,6 +43,10 @@ class LeaseReaper:
                 self.runtime.work.reap_expired_leases()
             except Exception:
                 logger.exception("lease reaper failed; it tries again in %.1f s", self.interval_s)
+            try:
+                self.runtime.redispatch_stale()
+            except Exception:
+                logger.exception("redispatch sweep failed; it tries again in %.1f s", self.interval_s)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

@@ -1,7 +1,7 @@
 """Engine and sessions. SQLite runs in WAL mode, and a postgresql:// URL selects PostgreSQL."""
 
-from collections.abc import Iterator
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -57,6 +57,11 @@ class Database:
         """Yield a session in a transaction that commits on success and rolls back on error."""
         with self._write_lock, self._write() as session, session.begin():
             yield session
+
+    def add_session_listener(self, event_name: str, listener: Callable[[Session], None]) -> None:
+        """Call `listener(session)` on a SQLAlchemy session event ("after_commit", ...) of every session here."""
+        for factory in (self._read, self._write):
+            event.listen(factory, event_name, listener)
 
     def dispose(self) -> None:
         self.engine.dispose()

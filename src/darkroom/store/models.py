@@ -100,11 +100,17 @@ class Project(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Dispatch through a broker. dispatched_at is when the project's id was last published: set as
+    # it enters `queued`, and NULL for rows older than the column. redispatch_count is how often the
+    # redispatch sweep has published it again since then, which spaces out its next try.
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    redispatch_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_projects_claim", "status", "queue", "created_at"),
         Index("ix_projects_account_created", "account_id", "created_at"),
         Index("ix_projects_lease", "status", "lease_expires_at"),
+        Index("ix_projects_dispatch", "status", "dispatched_at"),
     )
 
 
