@@ -158,3 +158,17 @@ def test_unknown_query_parameter_is_422(api):
     assert response.status_code == 422
     assert response.json()["field"] == "limt"
     assert "limit" in response.json()["message"]
+
+
+def test_misspelt_field_leads_the_message(api):
+    response = api.post("/v1/ai-image-upscaler", json={"assets": {"image_file_path": "x"}, "scale_facter": 2})
+    assert response.status_code == 422
+    assert response.json()["field"] == "scale_facter"
+    assert response.json()["message"] == "scale_facter is not a known field"
+    assert {"field": "scale_factor", "message": "scale_factor is required"} in response.json()["errors"]
+
+
+def test_body_without_json_content_type_is_explained(api):
+    response = api.post("/v1/ai-image-upscaler", content=b'{"scale_factor": 2}', headers={"Content-Type": "text/plain"})
+    assert response.status_code == 422
+    assert "Content-Type: application/json" in response.json()["message"]

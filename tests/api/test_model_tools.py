@@ -102,6 +102,11 @@ def test_tools_listing_without_models(api):
     assert {"credits": 200, "per": "project", "options": {"scale_factor": 4, "style.mode": "creative"}} in (
         tools["ai-image-upscaler"]["prices"]
     )
+    assert tools["face-detection"]["prices"] == [{"credits": 0, "per": "project", "options": {}}]
+    assert tools["face-swap-photo"]["prices"] == [{"credits": 10, "per": "image", "options": {}}]
+    for slug, tool in tools.items():
+        assert tool["prices"], f"{slug} lists no prices"
+        assert tool["notes"], f"{slug} has no notes"
 
 
 def test_generator_without_model_is_forbidden_and_free(server, api):

@@ -86,3 +86,54 @@ def test_serve_without_workers_leaves_projects_queued(tmp_path):
         assert httpx.get(f"{server.url}/health").status_code == 200
     finally:
         server.stop()
+
+
+def test_accounts_create_needs_existing_database(tmp_path):
+    result = run("accounts", "create", "--name", "x", data_dir=tmp_path / "nowhere", check=False)
+    assert result.returncode == 2
+    assert "no Darkroom database" in result.stderr
+    assert not (tmp_path / "nowhere" / "darkroom.db").exists()
+
+
+def test_accounts_create_rejects_duplicate_and_empty_names(tmp_path):
+    run("migrate", data_dir=tmp_path)
+    run("accounts", "create", "--name", "alice", data_dir=tmp_path)
+    duplicate = run("accounts", "create", "--name", "alice", data_dir=tmp_path, check=False)
+    empty = run("accounts", "create", "--name", "  ", data_dir=tmp_path, check=False)
+    assert duplicate.returncode == 2
+    assert "exists already" in duplicate.stderr
+    assert empty.returncode == 2
+    assert "must not be empty" in empty.stderr
+
+
+def test_accounts_list_and_new_key(tmp_path):
+    server = start_server(tmp_path)
+    try:
+        listed = run("accounts", "list", data_dir=tmp_path)
+        assert "default" in listed.stdout
+        assert "10000" in listed.stdout
+
+        issued = run("accounts", "new-key", "--name", "default", data_dir=tmp_path)
+        key = re.search(r"API key for default: (dk_\S+)", issued.stdout).group(1)
+        with server.client(api_key=key) as api:
+            assert api.get("/v1/account").json()["name"] == "default"
+        with server.client() as api:
+            assert api.get("/v1/account").status_code == 200, "the first key keeps working"
+
+        unknown = run("accounts", "new-key", "--name", "nobody", data_dir=tmp_path, check=False)
+        assert unknown.returncode == 2
+        assert "no account named" in unknown.stderr
+    finally:
+        server.stop()
+
+
+def test_sigterm_stops_worker_process_cleanly(tmp_path):
+    import psutil
+
+    server = start_server(tmp_path)
+    workers = [child for child in psutil.Process(server.process.pid).children() if "worker" in child.cmdline()]
+    assert len(workers) == 1
+    server.stop()
+    assert server.process.returncode == 0
+    assert not workers[0].is_running()
+    assert "is gone; the worker stops" not in server.log()

@@ -2,7 +2,7 @@
 
 import typer
 
-from darkroom.cli import client_commands, server_commands
+from darkroom.cli import account_commands, client_commands, server_commands
 
 app = typer.Typer(
     help="Darkroom: a self-hosted image rendering server that speaks the Magic Hour v1 image API.",
@@ -10,4 +10,5 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 server_commands.register(app)
+app.add_typer(account_commands.app, name="accounts")
 client_commands.register(app)

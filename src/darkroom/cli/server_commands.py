@@ -1,4 +1,4 @@
-"""Server-side commands: serve, worker, migrate and accounts."""
+"""Server-side commands: serve, worker and migrate."""
 
 import logging
 import os
@@ -10,8 +10,6 @@ import time
 from pathlib import Path
 
 import typer
-
-app_accounts = typer.Typer(help="Manage accounts and API keys.", no_args_is_help=True)
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Seconds the worker process gets to hand its projects back before it is killed.
@@ -70,6 +68,9 @@ def serve(
     pool = _start_worker_process(settings) if settings.workers > 0 else None
     url = f"http://{host}:{port}"
     typer.echo(f"Darkroom is listening on {url}  (data: {settings.data_dir.resolve()})")
+    # uvicorn stops on SIGTERM and then raises the signal again. With this handler that ends in
+    # SystemExit, so the worker process below is stopped here rather than left to notice it is orphaned.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_level=log_level.lower())
     finally:
@@ -185,23 +186,6 @@ def migrate(data_dir: Path = typer.Option(None, help="folder of the default SQLi
     typer.echo("database is up to date")
 
 
-@app_accounts.command("create")
-def accounts_create(
-    name: str = typer.Option(..., help="account name"),
-    credits: int = typer.Option(10_000, min=0, help="initial credits"),
-    data_dir: Path = typer.Option(None, help="folder of the default SQLite database"),
-) -> None:
-    """Create an account and print its API key (shown only this once)."""
-    from darkroom.projects import accounts
-    from darkroom.runtime import Runtime
-
-    runtime = Runtime(load_settings(data_dir))
-    _prepare_database(runtime, create_default=False)
-    created = accounts.create_account(runtime.db, name, credits)
-    typer.echo(f"account {created.name} ({created.account_id}) with {created.credits} credits")
-    typer.echo(f"API key: {created.api_key}")
-
-
 def _prepare_database(runtime, *, create_default: bool = True) -> None:
     from darkroom.projects import accounts
     from darkroom.store import upgrade
@@ -213,6 +197,10 @@ def _prepare_database(runtime, *, create_default: bool = True) -> None:
     if created is not None:
         typer.echo(f"Created account '{created.name}' with {created.credits} credits.")
         typer.echo(f"API key (shown once, keep it): {created.api_key}")
+
+
+def _exit_on_sigterm(signal_number, frame) -> None:
+    raise SystemExit(0)
 
 
 def _start_worker_process(settings) -> subprocess.Popen:
@@ -238,4 +226,3 @@ def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.command()(worker)
     app.command()(migrate)
-    app.add_typer(app_accounts, name="accounts")

@@ -14,6 +14,14 @@ KEY_PREFIX = "dk_"
 
 
 @dataclass(frozen=True)
+class AccountSummary:
+    account_id: str
+    name: str
+    credits: int
+    key_count: int
+
+
+@dataclass(frozen=True)
 class NewAccount:
     account_id: str
     name: str
@@ -66,6 +74,23 @@ def account_for_key(db: Database, api_key: str) -> Account | None:
             .where(ApiKey.key_hash == hash_key(api_key), ApiKey.revoked_at.is_(None))
         )
         return session.scalar(statement)
+
+
+def account_by_name(db: Database, name: str) -> Account | None:
+    with db.read() as session:
+        return session.scalar(select(Account).where(Account.name == name).order_by(Account.created_at).limit(1))
+
+
+def list_accounts(db: Database) -> list[AccountSummary]:
+    """Return every account, oldest first, with its balance and number of active keys."""
+    key_count = (
+        select(func.count(ApiKey.id))
+        .where(ApiKey.account_id == Account.id, ApiKey.revoked_at.is_(None))
+        .scalar_subquery()
+    )
+    with db.read() as session:
+        rows = session.execute(select(Account, key_count).order_by(Account.created_at)).all()
+    return [AccountSummary(account.id, account.name, account.balance, count) for account, count in rows]
 
 
 def balance(db: Database, account_id: str) -> int:

@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 QUEUED, RENDERING, CANCELED = ProjectStatus.QUEUED, ProjectStatus.RENDERING, ProjectStatus.CANCELED
 MAX_PAGE_SIZE = 100
+# How messages name a row of each kind.
+_KIND_NAMES = {"image": "project", "face_detection": "face detection"}
 
 
 def project_prefix(project_id: str) -> str:
@@ -151,7 +153,7 @@ class ProjectService:
         with self.db.read() as session:
             project = session.get(Project, project_id)
         if project is None or project.account_id != account_id or project.kind != kind:
-            raise NotFound(f"project {project_id!r} not found")
+            raise NotFound(f"{_KIND_NAMES.get(kind, 'project')} {project_id!r} not found")
         return project
 
     def queue_position(self, project: Project) -> int | None:
@@ -214,7 +216,7 @@ class ProjectService:
     def _owned(self, session, account_id: str, project_id: str, kind: str) -> Project:
         project = session.get(Project, project_id)
         if project is None or project.account_id != account_id or project.kind != kind:
-            raise NotFound(f"project {project_id!r} not found")
+            raise NotFound(f"{_KIND_NAMES.get(kind, 'project')} {project_id!r} not found")
         return project
 
 

@@ -85,7 +85,9 @@ def _check_size(width: int, height: int, limits: ImageLimits) -> None:
     if width <= 0 or height <= 0:
         raise InvalidImageFile(f"the image has an invalid size {width}x{height}")
     if width * height > limits.max_pixels:
-        raise FileTooLarge(f"the image declares {width}x{height} pixels, more than the limit of {limits.max_pixels}")
+        raise FileTooLarge(
+            f"the image declares {width}x{height} pixels, more than the limit of {limits.max_pixels} pixels"
+        )
     if width > limits.max_side or height > limits.max_side:
         raise FileTooLarge(
             f"the image is {width}x{height}; the maximum is {limits.max_side}x{limits.max_side} pixels"

@@ -193,6 +193,9 @@ register(
         input_paths=lambda request: {"assets.target_file_path": request.assets.target_file_path},
         renderer="darkroom.renderers.faces:render_detection",
         price_text="free (0 credits)",
+        prices=(PriceEntry(0, "project"),),
+        notes="dlib's HOG face detector; each face is cropped to api-assets/<id>/0-<index>.png, counted left "
+        "to right. confidence_score (0 to 1) maps to a threshold on the detector's score.",
         image_count=lambda request: 0,
         kind=FACE_DETECTION_KIND,
     )
@@ -208,6 +211,9 @@ register(
         input_paths=lambda request: request.input_paths(),
         renderer="darkroom.renderers.face_swap:render",
         price_text=f"{FACE_SWAP_PHOTO_CREDITS} credits per image",
+        prices=(PriceEntry(FACE_SWAP_PHOTO_CREDITS, "image"),),
+        notes="dlib landmarks, a triangle-by-triangle warp onto the target's face, colour transfer to the "
+        "target's skin and Poisson blending. DARKROOM_LANDMARK_MODEL replaces the 68-point landmark model.",
         required_setting="DARKROOM_LANDMARK_MODEL",
         required_model=landmark_model,
         description="an existing dlib 68-point shape predictor file (.dat)",

@@ -72,6 +72,14 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
     if first["type"] == "json_invalid":
         detail = first.get("ctx", {}).get("error", "")
         return error_response(400, f"The request body is not valid JSON: {detail}".rstrip(": "))
+    if first["type"] in ("model_attributes_type", "dict_type") and isinstance(first.get("input"), (bytes, str)) \
+            and _field_name(first["loc"]) == "body":
+        return error_response(
+            422, "The request body must be a JSON object sent with Content-Type: application/json", field="body"
+        )
+    # A misspelt field shows up twice: as unknown, and as the real field missing. Lead with the typo.
+    problems = sorted(problems, key=lambda problem: problem["type"] != "extra_forbidden")
+    first = problems[0]
     field = _field_name(first["loc"])
     return JSONResponse(
         {

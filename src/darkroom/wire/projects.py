@@ -15,6 +15,10 @@ class ProjectStatus(str, Enum):
     ERROR = "error"  # failed; `error` gives the reason, and the credits were refunded
     CANCELED = "canceled"  # stopped by its owner; the credits were refunded
 
+    def __str__(self) -> str:
+        # Print as the API spells it ("complete"), as the official SDKs' plain strings do.
+        return self.value
+
     @property
     def is_final(self) -> bool:
         return self in (ProjectStatus.COMPLETE, ProjectStatus.ERROR, ProjectStatus.CANCELED)
