@@ -7,7 +7,6 @@ renderers, so a test judges Darkroom's output with an independent tool.
 import functools
 import importlib.util
 import io
-import re
 from pathlib import Path
 
 import dlib
@@ -109,5 +108,4 @@ def outside(box: dlib.rectangle, shape: tuple[int, int], grow: float) -> np.ndar
 
 def new_account(server, credits: int) -> str:
     """Create another account on `server` with the CLI; return its API key."""
-    output = server.run_cli("accounts", "create", "--name", "faces-test", "--credits", str(credits)).stdout
-    return re.search(r"API key: (\S+)", output).group(1)
+    return server.new_account(credits, name="faces-test")

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,12 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def new_account(self, credits: int = 10_000, name: str = "test") -> str:
+        """Create an account with a unique name from `name`; return its API key."""
+        unique_name = f"{name}-{uuid.uuid4().hex[:8]}"
+        result = self.run_cli("accounts", "create", "--name", unique_name, "--credits", str(credits))
+        return re.search(r"API key: (\S+)", result.stdout).group(1)
 
     def run_cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         """Run a `darkroom` command against this server's data folder and settings."""

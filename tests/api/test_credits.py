@@ -1,6 +1,5 @@
 """Credits: one ledger per account, no overdraft under parallel creates, Idempotency-Key charges once."""
 
-import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,8 +11,7 @@ PRICE = 50  # 2x balanced
 
 
 def new_account(server, credits: int) -> str:
-    result = server.run_cli("accounts", "create", "--name", "credits-test", "--credits", str(credits))
-    return re.search(r"API key: (\S+)", result.stdout).group(1)
+    return server.new_account(credits, name="credits-test")
 
 
 def ledger(server, api_key: str) -> tuple[int, int]:

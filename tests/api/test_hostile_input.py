@@ -63,9 +63,7 @@ def test_path_outside_uploads_is_refused(api, path):
 
 
 def test_other_accounts_upload_is_refused_like_unknown(server, api):
-    import re
-
-    other_key = re.search(r"API key: (\S+)", server.run_cli("accounts", "create", "--name", "intruder").stdout).group(1)
+    other_key = server.new_account(name="intruder")
     victim_path = upload(api, OBAMA)
     with server.client(api_key=other_key) as intruder:
         response = create(intruder, victim_path)

@@ -22,8 +22,7 @@ def completed(server):
 
 @pytest.fixture(scope="module")
 def other_account(server):
-    result = server.run_cli("accounts", "create", "--name", "other", "--credits", "100")
-    return re.search(r"API key: (\S+)", result.stdout).group(1)
+    return server.new_account(100, name="other")
 
 
 def test_get_returns_every_contract_key(completed):

@@ -139,8 +139,7 @@ def test_list_pages_and_idempotent_create(deployment, api):
 
 
 def test_insufficient_credits_rejected(deployment, api):
-    created = deployment.server.run_cli("accounts", "create", "--name", "poor", "--credits", "10")
-    api_key = created.stdout.split("API key: ")[1].strip()
+    api_key = deployment.server.new_account(10, name="poor")
     with deployment.server.client(api_key=api_key) as poor:
         file_path = upload(poor, small_jpeg(), "jpg")
         response = poor.post(UPSCALER, json={"assets": {"image_file_path": file_path}, "scale_factor": 2})
