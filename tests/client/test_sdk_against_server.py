@@ -4,6 +4,7 @@ import asyncio
 import inspect
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -254,6 +255,64 @@ def test_invalid_field_names_it(sdk):
 
     assert raised.value.status_code == 422
     assert raised.value.message == "scale_factor must be 2 or 4, got 3"
+
+
+def test_rejected_upload_names_local_file(sdk, tmp_path):
+    fake = tmp_path / "fake.jpg"
+    fake.write_text("not an image")
+
+    with pytest.raises(ApiError) as upscale:
+        sdk.v1.ai_image_upscaler.generate(assets={"image_file_path": str(fake)}, scale_factor=2)
+    with pytest.raises(ApiError) as detection:
+        sdk.v1.face_detection.generate(assets={"target_file_path": fake})
+
+    error = upscale.value
+    assert error.status_code == 422
+    assert error.field == "assets.image_file_path"
+    assert error.local_file == str(fake)
+    # The server's message is kept. It names the uploaded copy, so the error's text adds the local file.
+    assert error.message.startswith("assets.image_file_path 'api-assets/")
+    assert str(error).endswith(f"the file is not an image in a supported format (uploaded from {fake})")
+    assert detection.value.field == "assets.target_file_path"
+    assert detection.value.local_file == str(fake)
+
+
+def test_ids_stay_one_path_segment(idle_sdk, idle_server):
+    uploaded = idle_sdk.v1.files.upload_file(OBAMA)
+    project = idle_sdk.v1.ai_image_upscaler.create(assets={"image_file_path": uploaded}, scale_factor=2)
+    detection = idle_sdk.v1.face_detection.create(assets={"target_file_path": uploaded})
+    # Unescaped, these ids would resolve to the real project's and detection's paths.
+    hostile_project_id = f"abc/../{project.id}"
+    hostile_detection_id = f"abc/../{detection.id}"
+
+    async def get_async() -> list[int]:
+        statuses = []
+        async with AsyncClient(token=idle_server.api_key, base_url=idle_server.url) as client:
+            for call, hostile_id in (
+                (client.v1.image_projects.get, hostile_project_id),
+                (client.v1.face_detection.get, hostile_detection_id),
+            ):
+                with pytest.raises(ApiError) as raised:
+                    await call(hostile_id)
+                statuses.append(raised.value.status_code)
+        return statuses
+
+    for call in (
+        idle_sdk.v1.image_projects.get,
+        idle_sdk.v1.image_projects.cancel,
+        idle_sdk.v1.image_projects.delete,
+    ):
+        with pytest.raises(ApiError) as raised:
+            call(hostile_project_id)
+        assert raised.value.status_code == 404, call.__name__
+    with pytest.raises(ApiError) as raised:
+        idle_sdk.v1.face_detection.get(hostile_detection_id)
+    assert raised.value.status_code == 404
+    with pytest.raises(ApiError, match=re.escape("project '..' not found")):
+        idle_sdk.v1.image_projects.get("..")
+    assert asyncio.run(get_async()) == [404, 404]
+    assert idle_sdk.v1.image_projects.get(project.id).status == "queued"
+    idle_sdk.v1.image_projects.cancel(project.id)
 
 
 def test_upload_file_takes_paths_and_file_objects(sdk, api):

@@ -4,9 +4,12 @@ Results go to stdout; progress bars and errors go to stderr, so `--json` output 
 """
 
 import json
-from collections.abc import Iterator
+import re
+import shlex
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from enum import IntEnum
+from pathlib import Path
 from typing import Any, Self
 
 import pydantic
@@ -23,7 +26,14 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from darkroom.client import ApiConnectionError, ApiError, ImageProject, ProjectFailed, WaitTimeout
+from darkroom.client import (
+    ApiConnectionError,
+    ApiError,
+    FaceDetection,
+    ImageProject,
+    ProjectFailed,
+    WaitTimeout,
+)
 
 
 class ExitCode(IntEnum):
@@ -60,17 +70,33 @@ def fail(message: str, code: ExitCode) -> typer.Exit:
     return typer.Exit(int(code))
 
 
+def note(message: str) -> None:
+    """Print a remark that is not an error on stderr, so that stdout keeps only the result."""
+    stderr.print(escape(message), highlight=False, soft_wrap=True)
+
+
 @contextmanager
-def exit_codes_for_errors() -> Iterator[None]:
-    """Turn the SDK's exceptions into a message on stderr and the documented exit code."""
+def exit_codes_for_errors(
+    json_output: bool = False,
+    file_options: Mapping[str, str] | None = None,
+    output: Path | None = None,
+) -> Iterator[None]:
+    """Turn the SDK's exceptions into a message on stderr and the documented exit code.
+
+    With `json_output`, a rejected request is printed as JSON on stdout too. `file_options` maps a
+    request field to the option that named its local file, so a 422 names the user's file and option.
+    `output` is the folder that the timeout message's `projects get --wait -o` command saves to.
+    """
     try:
         yield
     except ApiError as error:
-        raise fail(str(error), ExitCode.API_ERROR) from None
+        if json_output:
+            print_json(api_error_json(error))
+        raise fail(api_error_text(error, file_options or {}), ExitCode.API_ERROR) from None
     except ApiConnectionError as error:
         raise fail(f"{error}; is the server running at that URL?", ExitCode.CONNECTION_FAILED) from None
     except WaitTimeout as error:
-        raise fail(f"{error} (darkroom projects cancel {error.project.id})", ExitCode.TIMED_OUT) from None
+        raise fail(timeout_text(error, output), ExitCode.TIMED_OUT) from None
     except ProjectFailed as error:
         raise fail(str(error), ExitCode.RENDER_FAILED) from None
     except pydantic.ValidationError as error:
@@ -82,29 +108,78 @@ def exit_codes_for_errors() -> Iterator[None]:
         raise fail(str(error), ExitCode.USAGE) from None
 
 
+def api_error_json(error: ApiError) -> dict[str, Any]:
+    """Return `{"error": {"status_code", "message", "field"}}` with the server's message unchanged."""
+    body: dict[str, Any] = {"status_code": error.status_code, "message": error.message}
+    if error.field is not None:
+        body["field"] = error.field
+    return {"error": body}
+
+
+def api_error_text(error: ApiError, file_options: Mapping[str, str]) -> str:
+    """Return the error's text, naming the local file and its option when the CLI filled the rejected field.
+
+    The server names its copy of the upload (`assets.target_file_path 'api-assets/...': ...`), so
+    that prefix is replaced with `photo.jpg (--target)`.
+    """
+    option = file_options.get(error.field) if error.field is not None else None
+    if error.local_file is None or option is None:
+        return str(error)
+    uploaded_copy = re.match(rf"{re.escape(error.field)} '[^']*'", error.message)
+    detail = error.message[uploaded_copy.end() :] if uploaded_copy else f": {error.message}"
+    return f"{error.local_file} ({option}){detail}"
+
+
+def timeout_text(error: WaitTimeout, output: Path | None) -> str:
+    """Return the timeout message with the CLI commands that wait again or cancel."""
+    waited = f"was still {error.status} after {error.timeout_s:g} s"
+    if isinstance(error.project, FaceDetection):
+        return f"face detection {error.project.id} {waited}. Run detect-faces again with a longer --timeout."
+    project_id = error.project.id
+    wait_again = f"darkroom projects get {project_id} --wait"
+    if output is not None:
+        wait_again += f" -o {shlex.quote(str(output))}"
+    return (
+        f"project {project_id} {waited}, and it stays on the server.\n"
+        f"  wait again: {wait_again}\n"
+        f"  cancel it:  darkroom projects cancel {project_id}"
+    )
+
+
+def status_text(project: Any) -> str:
+    """Return the status value (`complete`), never the enum's name (`ProjectStatus.COMPLETE`)."""
+    return str(getattr(project.status, "value", project.status))
+
+
+def with_deleted_mark(text: str, project: Any) -> str:
+    """Append `, deleted` when the project was deleted (`enabled` is false) and its images are gone."""
+    return f"{text}, deleted" if getattr(project, "enabled", True) is False else text
+
+
 def describe(project: Any) -> str:
-    """Return a project's state in a few words: `queued, 2 ahead`, `rendering`, `error: no_target_face`."""
-    status = str(getattr(project.status, "value", project.status))
+    """Return a project's state in a few words: `queued, 2 ahead`, `error: no_target_face`, `complete, deleted`."""
+    status = status_text(project)
     if status == "queued":
         position = getattr(project, "queue_position", None)
         if position is None:
             return "queued"
         return "queued, next in line" if position == 0 else f"queued, {position} ahead"
     if status == "error" and getattr(project, "error", None) is not None:
-        return f"error: {project.error.code}"
-    return status
+        return with_deleted_mark(f"error: {project.error.code}", project)
+    return with_deleted_mark(status, project)
 
 
 class ProgressView:
     """A progress bar on stderr that follows one project: status, queue position and render progress.
 
     It is silent when `enabled` is False (for `--json`). Use it as a context manager and pass
-    `update` as the SDK's `on_progress`.
+    `update` as the SDK's `on_progress`. `first_step` is shown until the project is first read.
     """
 
-    def __init__(self, label: str, enabled: bool = True):
+    def __init__(self, label: str, enabled: bool = True, first_step: str = "uploading and creating"):
         self.label = label
         self.enabled = enabled
+        self.first_step = first_step
         self.project_id: str | None = None
         self._progress: Progress | None = None
         self._task: TaskID | None = None
@@ -120,17 +195,17 @@ class ProgressView:
                 console=stderr,
             )
             self._progress.start()
-            self._task = self._progress.add_task(f"{self.label}: uploading and creating", total=1.0)
+            self._task = self._progress.add_task(f"{self.label}: {self.first_step}", total=1.0)
         return self
 
-    def update(self, project: ImageProject) -> None:
+    def update(self, project: ImageProject | FaceDetection) -> None:
         self.project_id = project.id
         if self._progress is None or self._task is None:
             return
         description = f"{self.label} {project.id}: {describe(project)}"
-        self._progress.update(
-            self._task, completed=getattr(project, "progress", 0.0), description=description
-        )
+        # A face detection reports no progress, so its bar is full once it is complete.
+        progress = getattr(project, "progress", 1.0 if status_text(project) == "complete" else 0.0)
+        self._progress.update(self._task, completed=progress, description=description)
 
     def __exit__(self, *exc_info: object) -> None:
         if self._progress is not None:
@@ -145,6 +220,7 @@ def print_json(value: Any) -> None:
 
 def print_project(project: ImageProject) -> None:
     fields = project.model_dump(mode="json")
+    fields["status"] = with_deleted_mark(status_text(project), project)
     rows = [(key, fields[key]) for key in PROJECT_FIELDS if key in fields]
     if project.error is not None:
         rows.append(("error", f"{project.error.code}: {project.error.message}"))
@@ -180,5 +256,4 @@ def print_tools(tools: list[Any]) -> None:
 
 
 def exit_code_of(project: Any) -> ExitCode:
-    status = str(getattr(project.status, "value", project.status))
-    return ExitCode.RENDER_FAILED if status in ("error", "canceled") else ExitCode.OK
+    return ExitCode.RENDER_FAILED if status_text(project) in ("error", "canceled") else ExitCode.OK

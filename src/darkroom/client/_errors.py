@@ -10,6 +10,7 @@ Input that the SDK checks before any request (a missing file, an unknown extensi
 built-in FileNotFoundError or ValueError, as the official `magic-hour` SDK does.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -28,7 +29,9 @@ class ApiError(ClientError):
     """The server responded with a status that is not a success.
 
     `message` is the server's `message` field when the body is JSON, else an excerpt of the body.
-    `body` is the decoded JSON body, or None when the body is not JSON.
+    `body` is the decoded JSON body, or None when the body is not JSON. `field` is the request field
+    that the body names (a 422 names the invalid one), else None. `local_file` is the local file that
+    `generate` uploaded for that field, else None; the error's text then names it too.
     """
 
     def __init__(self, response: httpx.Response, message: str | None = None):
@@ -36,11 +39,23 @@ class ApiError(ClientError):
         self.status_code = response.status_code
         self.body = _json_body(response)
         self.message = message or _server_message(response, self.body)
+        self.field = _server_field(self.body)
+        self.local_file: str | None = None
         self.method = response.request.method
         self.url = str(response.request.url)
         super().__init__(
             f"{self.method} {_without_query(self.url)} failed with {self.status_code}: {self.message}"
         )
+
+    def name_local_file(self, uploaded: Mapping[str, str]) -> None:
+        """Record which local file the rejected field was uploaded from, given {field: local path}.
+
+        The server's message names only its copy (`api-assets/...`), which the caller never saw.
+        """
+        if self.field is None or self.field not in uploaded:
+            return
+        self.local_file = uploaded[self.field]
+        self.args = (f"{self.args[0]} (uploaded from {self.local_file})",)
 
 
 class ApiConnectionError(ClientError):
@@ -86,6 +101,12 @@ def _json_body(response: httpx.Response) -> Any:
         return response.json()
     except (ValueError, httpx.ResponseNotRead):
         return None
+
+
+def _server_field(body: Any) -> str | None:
+    if isinstance(body, dict) and isinstance(body.get("field"), str):
+        return body["field"]
+    return None
 
 
 def _server_message(response: httpx.Response, body: Any) -> str:

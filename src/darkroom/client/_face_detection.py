@@ -8,7 +8,15 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from darkroom.client._files import AsyncFiles, Files, async_download_files, download_files, needs_upload
+from darkroom.client._errors import ApiError
+from darkroom.client._files import (
+    AsyncFiles,
+    Files,
+    async_download_files,
+    download_files,
+    local_file_name,
+    needs_upload,
+)
 from darkroom.client._models import FaceDetection, FaceDetectionCreateResponse, FaceDetectionResult
 from darkroom.client._params import FaceDetectionAssets
 from darkroom.client._projects import (
@@ -19,9 +27,10 @@ from darkroom.client._projects import (
     raise_if_failed,
     status_text,
 )
-from darkroom.client._transport import AsyncTransport, SyncTransport
+from darkroom.client._transport import AsyncTransport, SyncTransport, api_path
 
 RequestOptions = dict[str, Any]
+TARGET_FIELD = "assets.target_file_path"
 DetectionCallback = Callable[[FaceDetection], None]
 
 
@@ -32,6 +41,14 @@ def detection_body(
     if confidence_score is not None:
         body["confidence_score"] = confidence_score
     return body
+
+
+def local_target(assets: dict[str, Any]) -> dict[str, str]:
+    """Return {field: local path} for the target when it is a local file that `generate` uploads."""
+    target = assets.get("target_file_path")
+    if not needs_upload(target):
+        return {}
+    return {TARGET_FIELD: local_file_name(target)}
 
 
 def with_downloads(
@@ -67,7 +84,9 @@ class FaceDetectionResource:
 
     def get(self, id: str, *, request_options: RequestOptions | None = None) -> FaceDetection:
         """Return the detection and the faces found so far (`GET /v1/face-detection/{id}`)."""
-        response = self._transport.request("GET", f"/v1/face-detection/{id}", request_options=request_options)
+        response = self._transport.request(
+            "GET", api_path("face-detection", id), request_options=request_options
+        )
         return FaceDetection.model_validate(response.json())
 
     def wait(
@@ -105,14 +124,19 @@ class FaceDetectionResource:
         Raises ProjectFailed when the detection ends in error, unless `raise_on_error` is False.
         """
         assets = copy.deepcopy(dict(assets))
-        if needs_upload(assets.get("target_file_path")):
+        uploaded = local_target(assets)
+        if uploaded:
             assets["target_file_path"] = self._files.upload_file(assets["target_file_path"])
-        created = self.create(
-            assets=assets,
-            confidence_score=confidence_score,
-            idempotency_key=idempotency_key or str(uuid.uuid4()),
-            request_options=request_options,
-        )
+        try:
+            created = self.create(
+                assets=assets,
+                confidence_score=confidence_score,
+                idempotency_key=idempotency_key or str(uuid.uuid4()),
+                request_options=request_options,
+            )
+        except ApiError as error:
+            error.name_local_file(uploaded)
+            raise
         if not wait_for_completion:
             return with_downloads(self.get(created.id))
         detection = self.wait(created.id, timeout_s=timeout_s, on_progress=on_progress)
@@ -151,7 +175,7 @@ class AsyncFaceDetectionResource:
 
     async def get(self, id: str, *, request_options: RequestOptions | None = None) -> FaceDetection:
         response = await self._transport.request(
-            "GET", f"/v1/face-detection/{id}", request_options=request_options
+            "GET", api_path("face-detection", id), request_options=request_options
         )
         return FaceDetection.model_validate(response.json())
 
@@ -185,14 +209,19 @@ class AsyncFaceDetectionResource:
         request_options: RequestOptions | None = None,
     ) -> FaceDetectionResult:
         assets = copy.deepcopy(dict(assets))
-        if needs_upload(assets.get("target_file_path")):
+        uploaded = local_target(assets)
+        if uploaded:
             assets["target_file_path"] = await self._files.upload_file(assets["target_file_path"])
-        created = await self.create(
-            assets=assets,
-            confidence_score=confidence_score,
-            idempotency_key=idempotency_key or str(uuid.uuid4()),
-            request_options=request_options,
-        )
+        try:
+            created = await self.create(
+                assets=assets,
+                confidence_score=confidence_score,
+                idempotency_key=idempotency_key or str(uuid.uuid4()),
+                request_options=request_options,
+            )
+        except ApiError as error:
+            error.name_local_file(uploaded)
+            raise
         if not wait_for_completion:
             return with_downloads(await self.get(created.id))
         detection = await self.wait(created.id, timeout_s=timeout_s, on_progress=on_progress)

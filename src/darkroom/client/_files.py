@@ -40,6 +40,13 @@ def needs_upload(value: object) -> bool:
     return value is not None
 
 
+def local_file_name(file: FileInput) -> str:
+    """Return the path of a local file, or the name of an open file object, to show in messages."""
+    if isinstance(file, (str, os.PathLike)):
+        return os.fspath(file)
+    return str(getattr(file, "name", "an unnamed file object"))
+
+
 @dataclass
 class UploadSource:
     """A local file to upload: a path, or an open binary file that is read from its start."""

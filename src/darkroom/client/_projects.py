@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 from darkroom.client._errors import ProjectFailed, WaitTimeout
 from darkroom.client._files import async_download_files, download_files
 from darkroom.client._models import ImageProjectResult
-from darkroom.client._transport import AsyncTransport, SyncTransport
+from darkroom.client._transport import AsyncTransport, SyncTransport, api_path
 from darkroom.wire import ImageProject, ProjectPage
 
 # Seconds `wait` polls before it raises WaitTimeout, unless the caller passes timeout_s (None: no limit).
@@ -89,17 +89,19 @@ class ImageProjects:
 
     def get(self, id: str, *, request_options: dict[str, Any] | None = None) -> ImageProject:
         """Return the project (`GET /v1/image-projects/{id}`)."""
-        response = self._transport.request("GET", f"/v1/image-projects/{id}", request_options=request_options)
+        response = self._transport.request(
+            "GET", api_path("image-projects", id), request_options=request_options
+        )
         return ImageProject.model_validate(response.json())
 
     def delete(self, id: str, *, request_options: dict[str, Any] | None = None) -> None:
         """Delete the project's images and inputs for good, canceling it first if it is queued or rendering."""
-        self._transport.request("DELETE", f"/v1/image-projects/{id}", request_options=request_options)
+        self._transport.request("DELETE", api_path("image-projects", id), request_options=request_options)
 
     def cancel(self, id: str, *, request_options: dict[str, Any] | None = None) -> ImageProject:
         """Stop a queued or rendering project and refund it (a Darkroom extension); 409 once it is finished."""
         response = self._transport.request(
-            "POST", f"/v1/image-projects/{id}/cancel", request_options=request_options
+            "POST", api_path("image-projects", id, "cancel"), request_options=request_options
         )
         return ImageProject.model_validate(response.json())
 
@@ -184,16 +186,18 @@ class AsyncImageProjects:
 
     async def get(self, id: str, *, request_options: dict[str, Any] | None = None) -> ImageProject:
         response = await self._transport.request(
-            "GET", f"/v1/image-projects/{id}", request_options=request_options
+            "GET", api_path("image-projects", id), request_options=request_options
         )
         return ImageProject.model_validate(response.json())
 
     async def delete(self, id: str, *, request_options: dict[str, Any] | None = None) -> None:
-        await self._transport.request("DELETE", f"/v1/image-projects/{id}", request_options=request_options)
+        await self._transport.request(
+            "DELETE", api_path("image-projects", id), request_options=request_options
+        )
 
     async def cancel(self, id: str, *, request_options: dict[str, Any] | None = None) -> ImageProject:
         response = await self._transport.request(
-            "POST", f"/v1/image-projects/{id}/cancel", request_options=request_options
+            "POST", api_path("image-projects", id, "cancel"), request_options=request_options
         )
         return ImageProject.model_validate(response.json())
 

@@ -12,7 +12,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-from darkroom.client._files import AsyncFiles, Files, needs_upload
+from darkroom.client._errors import ApiError
+from darkroom.client._files import AsyncFiles, Files, local_file_name, needs_upload
 from darkroom.client._models import ImageProjectResult
 from darkroom.client._params import (
     BackgroundRemoverAssets,
@@ -22,7 +23,7 @@ from darkroom.client._params import (
     UpscalerStyle,
 )
 from darkroom.client._projects import DEFAULT_WAIT_TIMEOUT_S, AsyncImageProjects, ImageProjects
-from darkroom.client._transport import AsyncTransport, SyncTransport
+from darkroom.client._transport import AsyncTransport, SyncTransport, api_path
 from darkroom.wire import CreateResponse, ImageProject
 
 CreatedT = TypeVar("CreatedT")
@@ -50,19 +51,34 @@ def request_body(**fields: Any) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def upload_slots(body: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
-    """Return (container, key) for each input in `body` that names a local file to upload first.
+@dataclass(frozen=True)
+class UploadSlot:
+    """An input of a request body that names a local file, which `generate` uploads first."""
+
+    field: str  # the dotted field name, as a 422 names it: "assets.face_mappings.0.new_face"
+    container: dict[str, Any]
+    key: str
+
+    @property
+    def local_file(self) -> str:
+        return local_file_name(self.container[self.key])
+
+
+def upload_slots(body: dict[str, Any]) -> list[UploadSlot]:
+    """Return the inputs in `body` that name a local file to upload first.
 
     Those are the `assets.*_file_path` fields and `assets.face_mappings[].new_face`, the same
     fields that the official SDK's `generate` uploads.
     """
     assets = body.get("assets") or {}
     slots = [
-        (assets, key) for key, value in assets.items() if key.endswith("_file_path") and needs_upload(value)
+        UploadSlot(f"assets.{key}", assets, key)
+        for key, value in assets.items()
+        if key.endswith("_file_path") and needs_upload(value)
     ]
-    for mapping in assets.get("face_mappings") or []:
+    for index, mapping in enumerate(assets.get("face_mappings") or []):
         if needs_upload(mapping.get("new_face")):
-            slots.append((mapping, "new_face"))
+            slots.append(UploadSlot(f"assets.face_mappings.{index}.new_face", mapping, "new_face"))
     return slots
 
 
@@ -91,7 +107,7 @@ class _SyncTool:
     ) -> CreateResponse:
         response = self._transport.request(
             "POST",
-            f"/v1/{self.slug}",
+            api_path(self.slug),
             json=body,
             idempotency_key=idempotency_key,
             request_options=request_options,
@@ -100,11 +116,17 @@ class _SyncTool:
 
     def _generate(self, body: dict[str, Any], options: GenerateOptions) -> ImageProjectResult:
         body = copy.deepcopy(body)
-        for container, key in upload_slots(body):
-            container[key] = self._files.upload_file(container[key])
+        uploaded: dict[str, str] = {}
+        for slot in upload_slots(body):
+            uploaded[slot.field] = slot.local_file
+            slot.container[slot.key] = self._files.upload_file(slot.container[slot.key])
         # One key per generate call, so that a retried POST creates and charges the project once.
         key = options.idempotency_key or str(uuid.uuid4())
-        created = self._create(body, key, options.request_options)
+        try:
+            created = self._create(body, key, options.request_options)
+        except ApiError as error:
+            error.name_local_file(uploaded)
+            raise
         return self._projects.check_result(
             created.id,
             options.wait_for_completion,
@@ -129,7 +151,7 @@ class _AsyncTool:
     ) -> CreateResponse:
         response = await self._transport.request(
             "POST",
-            f"/v1/{self.slug}",
+            api_path(self.slug),
             json=body,
             idempotency_key=idempotency_key,
             request_options=request_options,
@@ -138,10 +160,16 @@ class _AsyncTool:
 
     async def _generate(self, body: dict[str, Any], options: GenerateOptions) -> ImageProjectResult:
         body = copy.deepcopy(body)
-        for container, key in upload_slots(body):
-            container[key] = await self._files.upload_file(container[key])
+        uploaded: dict[str, str] = {}
+        for slot in upload_slots(body):
+            uploaded[slot.field] = slot.local_file
+            slot.container[slot.key] = await self._files.upload_file(slot.container[slot.key])
         key = options.idempotency_key or str(uuid.uuid4())
-        created = await self._create(body, key, options.request_options)
+        try:
+            created = await self._create(body, key, options.request_options)
+        except ApiError as error:
+            error.name_local_file(uploaded)
+            raise
         return await self._projects.check_result(
             created.id,
             options.wait_for_completion,

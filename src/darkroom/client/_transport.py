@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -116,6 +117,19 @@ def error_for(response: httpx.Response) -> ApiError:
             response, f"the server redirected to {location!r}, and the SDK does not follow redirects"
         )
     return ApiError(response)
+
+
+def api_path(*segments: str) -> str:
+    """Return `/v1/<segment>/...` with each segment percent-encoded, so an id stays one path segment.
+
+    An id with `/`, `?` or `#` would otherwise name another path or start a query. `.` and `..` are
+    encoded as `%2E` too, because URL normalization removes dot segments (RFC 3986, section 5.2.4).
+    """
+    encoded = []
+    for segment in segments:
+        quoted = quote(segment, safe="")
+        encoded.append(quoted.replace(".", "%2E") if quoted in (".", "..") else quoted)
+    return "/v1/" + "/".join(encoded)
 
 
 def normalize_base_url(base_url: str) -> str:
