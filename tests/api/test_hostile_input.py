@@ -170,3 +170,13 @@ def test_body_without_json_content_type_is_explained(api):
     response = api.post("/v1/ai-image-upscaler", content=b'{"scale_factor": 2}', headers={"Content-Type": "text/plain"})
     assert response.status_code == 422
     assert "Content-Type: application/json" in response.json()["message"]
+
+
+def test_encoded_slash_in_id_is_404(api, server):
+    file_path = upload(api, OBAMA)
+    project_id = create(api, file_path).json()["id"]
+    # Without the guard, the router decodes %2F and this id would reach the events stream route.
+    response = httpx.get(f"{server.url}/v1/image-projects/{project_id}%2Fevents",
+                         headers={"Authorization": f"Bearer {server.api_key}"}, timeout=10)
+    assert response.status_code == 404
+    assert "%2F" in response.json()["message"]

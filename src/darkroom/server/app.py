@@ -10,7 +10,7 @@ from darkroom import __version__
 from darkroom.runtime import Runtime
 from darkroom.server import errors
 from darkroom.server.deps import KeyCache, reject_unknown_query
-from darkroom.server.limits import BodySizeLimit
+from darkroom.server.limits import BodySizeLimit, RejectEncodedSlash
 from darkroom.server.routes import account, face_detection, files, image_projects, storage, tools
 from darkroom.settings import Settings
 
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.key_cache = KeyCache()
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_request_bytes)
+    app.add_middleware(RejectEncodedSlash)
     for module in (account, image_projects, files, tools, face_detection):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES, dependencies=[Depends(reject_unknown_query)])
     # Signed file URLs carry their own query (expires, signature) and stay out of the schema.
