@@ -45,4 +45,6 @@ class InvalidInput(DarkroomError):
 
 
 class PayloadTooLarge(DarkroomError):
-    pass
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field

@@ -166,6 +166,7 @@ def test_oversized_upload_is_rejected(deployment, api):
     assert put.status_code == 200
     response = api.post(UPSCALER, json={"assets": {"image_file_path": item["file_path"]}, "scale_factor": 2})
     assert response.status_code == 413
+    assert response.json()["field"] == "assets.image_file_path"
     message = response.json()["message"]
     assert item["file_path"] in message
     assert f"the limit is {2 * 1024 * 1024} bytes" in message

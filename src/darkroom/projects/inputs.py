@@ -89,7 +89,7 @@ def _check_asset(
     if size is None or size == 0:
         raise InvalidInput(field, f"{field} {value!r} has not been uploaded yet (the PUT to its upload_url is missing)")
     if max_upload_bytes is not None and size > max_upload_bytes:
-        raise PayloadTooLarge(f"{field} {value!r} is {size} bytes; the limit is {max_upload_bytes} bytes")
+        raise PayloadTooLarge(f"{field} {value!r} is {size} bytes; the limit is {max_upload_bytes} bytes", field=field)
     try:
         probe(storage.read_head(value, HEADER_BYTES), limits)
     except RenderError as error:
