@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from darkroom.errors import InvalidInput, Unauthorized
 from darkroom.projects import accounts
@@ -45,11 +46,15 @@ class KeyCache:
             self._entries[api_key] = (time.monotonic() + self.ttl_s, caller)
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies are `async def` although they barely await: FastAPI runs a plain `def`
+# dependency in its thread pool, and those thread hand-offs cost more than the work itself.
+
+
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-def current_caller(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Caller:
+async def current_caller(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Caller:
     """Return the account of the request's API key, or raise Unauthorized."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized()
@@ -57,7 +62,7 @@ def current_caller(request: Request, credentials: HTTPAuthorizationCredentials |
     cache: KeyCache = request.app.state.key_cache
     caller = cache.get(api_key)
     if caller is None:
-        account = accounts.account_for_key(get_runtime(request).db, api_key)
+        account = await run_in_threadpool(accounts.account_for_key, request.app.state.runtime.db, api_key)
         if account is None:
             raise Unauthorized()
         caller = Caller(account_id=account.id, name=account.name)
@@ -65,7 +70,7 @@ def current_caller(request: Request, credentials: HTTPAuthorizationCredentials |
     return caller
 
 
-def reject_unknown_query(request: Request) -> None:
+async def reject_unknown_query(request: Request) -> None:
     """Reject query parameters that the route does not declare, as unknown body fields are rejected."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
@@ -84,7 +89,7 @@ def _all_query_params(dependant):
         yield from _all_query_params(sub)
 
 
-def base_url(request: Request) -> str:
+async def base_url(request: Request) -> str:
     """Return the URL clients reach this server at: DARKROOM_PUBLIC_URL, else the request's own."""
-    configured = get_runtime(request).settings.public_url
+    configured = request.app.state.runtime.settings.public_url
     return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")

@@ -10,6 +10,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_POOL_SIZE = 40
+SQLITE_POOL_OVERFLOW = 40
 
 
 class Database:
@@ -41,7 +43,13 @@ class Database:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            # One connection per request thread (anyio's pool has 40), kept open: a new SQLite
+            # connection costs its PRAGMAs, which showed up in profiles of concurrent GETs.
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=SQLITE_POOL_OVERFLOW,
         )
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_sqlite_transaction)
@@ -79,5 +87,8 @@ def _configure_sqlite_connection(dbapi_connection, _record) -> None:
 
 
 def _begin_sqlite_transaction(connection) -> None:
-    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    mode = connection.get_execution_options().get("sqlite_begin")
+    # Read sessions issue no BEGIN: each SELECT then reads its own consistent WAL snapshot, and
+    # the BEGIN and ROLLBACK round trips of a one-query read are saved.
+    if mode is not None:
+        connection.exec_driver_sql(f"BEGIN {mode}")
