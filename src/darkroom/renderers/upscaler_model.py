@@ -88,7 +88,9 @@ def run_tiled(network, rgb: np.ndarray, report=lambda fraction: None,
 
         tensor = torch.from_numpy(np.array(window)).permute(2, 0, 1)[None]  # a writable copy for torch
         tensor = tensor.to(device=network.device, dtype=network.dtype) / 255.0
-        result = network(tensor)[0].permute(1, 2, 0).float().mul(255.0).round().clamp(0, 255)
+        # Inference mode keeps no autograd record, so each tile's activations are freed as it ends.
+        with torch.inference_mode():
+            result = network(tensor)[0].permute(1, 2, 0).float().mul(255.0).round().clamp(0, 255)
         result = result.to(torch.uint8).cpu().numpy()
 
         inner = result[(top - outer_top) * scale : (bottom - outer_top) * scale,
