@@ -53,7 +53,7 @@ class ScriptedServer:
         return f"http://{host}:{port}"
 
     def then(self, method: str, path: str, *replies: Reply) -> None:
-        """Answer the next requests to (method, path) with `replies`, in order."""
+        """Reply to the next requests to (method, path) with `replies`, in order."""
         self.script.setdefault((method, path), []).extend(replies)
 
     def always(self, method: str, path: str, reply: Reply) -> None:

@@ -1,9 +1,9 @@
 """Property-based test of the project lifecycle on a real SQLite database.
 
 Hypothesis drives random sequences of create, claim, progress, complete, fail, lose, release,
-cancel, delete and lease expiry from two workers, and checks after every step that only legal
-transitions happened, that a finished project never changes again, and that each account's balance
-equals the sum of its ledger and what its live projects were charged.
+cancel, delete and lease expiry from two workers. After every step the test checks three things.
+Only legal transitions happened, and a finished project never changed again. Each account's balance
+equals the sum of its ledger and also what its live projects were charged.
 """
 
 from datetime import timedelta

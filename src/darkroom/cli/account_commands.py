@@ -16,7 +16,7 @@ DATA_DIR_HELP = "the server's data folder, which holds its SQLite database [env:
 def open_server_database(data_dir: Path | None):
     """Return a runtime on the server's existing database, or exit with 2 when there is none.
 
-    Creating a fresh SQLite file here would hand out keys that the running server never sees.
+    Creating a fresh SQLite file here would hand out keys that the running server never reads.
     """
     from darkroom.runtime import Runtime
     from darkroom.store import upgrade

@@ -54,7 +54,7 @@ class RetryPolicy:
 
     A request is retried after a connection error, a 429 or a 5xx response, at most `max_retries`
     times. The wait doubles from `backoff_s` up to `max_backoff_s`, with random jitter so that many
-    clients do not retry in step. A 429 or 503 with `Retry-After` waits as long as the header says,
+    clients do not retry in step. A 429 or 503 with `Retry-After` waits as long as the header asks for,
     up to `max_retry_after_s`.
     """
 

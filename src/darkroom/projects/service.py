@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 QUEUED, RENDERING, CANCELED = ProjectStatus.QUEUED, ProjectStatus.RENDERING, ProjectStatus.CANCELED
 MAX_PAGE_SIZE = 100
-# How messages name a row of each kind.
+# The name of each kind of row in messages.
 _KIND_NAMES = {"image": "project", "face_detection": "face detection"}
 
 

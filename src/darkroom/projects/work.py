@@ -1,4 +1,4 @@
-"""What workers do to projects: claim under a lease, renew it with progress, and record the outcome.
+"""Worker-side project operations: claim under a lease, renew it with progress, record the outcome.
 
 Each function is one conditional transaction. A False return means that the project is no longer
 this worker's, because it was canceled or deleted or its lease passed to another worker, so the

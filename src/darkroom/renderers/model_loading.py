@@ -21,7 +21,7 @@ T = TypeVar("T")
 
 
 class ModelLoadError(Exception):
-    """A model file that exists but cannot be used; the message says why."""
+    """A model file that exists but cannot be used; the message gives the reason."""
 
 
 def cached_model(ctx: RenderContext, kind: str, path: Path, setting: str, load: Callable[[Path], T]) -> T:

@@ -172,7 +172,7 @@ def _translated(key: str) -> Iterator[None]:
 
 
 def _content_type(key: str) -> dict:
-    # S3 answers downloads with the Content-Type stored with the object, so rendered PNGs display in a
+    # S3 serves downloads with the Content-Type stored with the object, so rendered PNGs display in a
     # browser as they do from local storage, instead of arriving as binary/octet-stream.
     media_type = mimetypes.guess_type(key)[0]
     return {"ContentType": media_type} if media_type else {}
