@@ -1,7 +1,7 @@
 """A small HTTP server on 127.0.0.1 that responds from a script and counts requests.
 
 Tests use it for what the real server never does on purpose: 429 with Retry-After, 503,
-connections closed without an answer or in the middle of a body, and redirects.
+connections closed before a response or in the middle of a body, and redirects.
 """
 
 import json

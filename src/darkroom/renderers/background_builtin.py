@@ -10,8 +10,8 @@
 3. GrabCut (OpenCV) turns the seeds into a hard mask; components too small to be the subject go.
 4. Closed-form alpha matting (pymatting) recomputes alpha in a band around the mask's edge.
 
-GrabCut runs on a copy at most WORKING_SIDE_PX on its long side and matting at most MATTING_SIDE_PX;
-the alpha is then resized to the input, so the cost does not grow with the input beyond that.
+GrabCut runs on a copy at most WORKING_SIDE_PX on its long side, and matting on one at most
+MATTING_SIDE_PX. The alpha is then resized to the input, so the cost stops growing with the input.
 """
 
 import cv2
